@@ -1,0 +1,67 @@
+/*
+ * ggml-type.c - the table of GGUF tensor types: names and block sizes for
+ * every id the format defines. Kernel pointers are filled in by the quant
+ * files as formats gain support (see ggml-type.h).
+ */
+#include "ggml-type.h"
+
+#include <stdio.h>
+
+static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
+    [GGML_TYPE_F32]     = { .name = "F32",     .blck_size = 1,   .type_size = 4 },
+    [GGML_TYPE_F16]     = { .name = "F16",     .blck_size = 1,   .type_size = 2 },
+    [GGML_TYPE_Q4_0]    = { .name = "Q4_0",    .blck_size = 32,  .type_size = 18 },
+    [GGML_TYPE_Q4_1]    = { .name = "Q4_1",    .blck_size = 32,  .type_size = 20 },
+    [GGML_TYPE_Q5_0]    = { .name = "Q5_0",    .blck_size = 32,  .type_size = 22 },
+    [GGML_TYPE_Q5_1]    = { .name = "Q5_1",    .blck_size = 32,  .type_size = 24 },
+    [GGML_TYPE_Q8_0]    = { .name = "Q8_0",    .blck_size = 32,  .type_size = 34 },
+    [GGML_TYPE_Q8_1]    = { .name = "Q8_1",    .blck_size = 32,  .type_size = 36 },
+    [GGML_TYPE_Q2_K]    = { .name = "Q2_K",    .blck_size = 256, .type_size = 84 },
+    [GGML_TYPE_Q3_K]    = { .name = "Q3_K",    .blck_size = 256, .type_size = 110 },
+    [GGML_TYPE_Q4_K]    = { .name = "Q4_K",    .blck_size = 256, .type_size = 144 },
+    [GGML_TYPE_Q5_K]    = { .name = "Q5_K",    .blck_size = 256, .type_size = 176 },
+    [GGML_TYPE_Q6_K]    = { .name = "Q6_K",    .blck_size = 256, .type_size = 210 },
+    [GGML_TYPE_Q8_K]    = { .name = "Q8_K",    .blck_size = 256, .type_size = 292 },
+    [GGML_TYPE_IQ2_XXS] = { .name = "IQ2_XXS", .blck_size = 256, .type_size = 66 },
+    [GGML_TYPE_IQ2_XS]  = { .name = "IQ2_XS",  .blck_size = 256, .type_size = 74 },
+    [GGML_TYPE_IQ3_XXS] = { .name = "IQ3_XXS", .blck_size = 256, .type_size = 98 },
+    [GGML_TYPE_IQ1_S]   = { .name = "IQ1_S",   .blck_size = 256, .type_size = 50 },
+    [GGML_TYPE_IQ4_NL]  = { .name = "IQ4_NL",  .blck_size = 32,  .type_size = 18 },
+    [GGML_TYPE_IQ3_S]   = { .name = "IQ3_S",   .blck_size = 256, .type_size = 110 },
+    [GGML_TYPE_IQ2_S]   = { .name = "IQ2_S",   .blck_size = 256, .type_size = 82 },
+    [GGML_TYPE_IQ4_XS]  = { .name = "IQ4_XS",  .blck_size = 256, .type_size = 136 },
+    [GGML_TYPE_I8]      = { .name = "I8",      .blck_size = 1,   .type_size = 1 },
+    [GGML_TYPE_I16]     = { .name = "I16",     .blck_size = 1,   .type_size = 2 },
+    [GGML_TYPE_I32]     = { .name = "I32",     .blck_size = 1,   .type_size = 4 },
+    [GGML_TYPE_I64]     = { .name = "I64",     .blck_size = 1,   .type_size = 8 },
+    [GGML_TYPE_F64]     = { .name = "F64",     .blck_size = 1,   .type_size = 8 },
+    [GGML_TYPE_IQ1_M]   = { .name = "IQ1_M",   .blck_size = 256, .type_size = 56 },
+    [GGML_TYPE_BF16]    = { .name = "BF16",    .blck_size = 1,   .type_size = 2 },
+    [GGML_TYPE_TQ1_0]   = { .name = "TQ1_0",   .blck_size = 256, .type_size = 54 },
+    [GGML_TYPE_TQ2_0]   = { .name = "TQ2_0",   .blck_size = 256, .type_size = 66 },
+};
+
+const struct ggml_type_traits *ggml_get_type_traits(uint32_t t)
+{
+    if (t >= GGML_TYPE_COUNT || type_traits[t].blck_size == 0)
+        return NULL;
+    return &type_traits[t];
+}
+
+const char *ggml_type_name(uint32_t t)
+{
+    static _Thread_local char buf[32];
+    const struct ggml_type_traits *tr = ggml_get_type_traits(t);
+    if (tr)
+        return tr->name;
+    snprintf(buf, sizeof buf, "unknown(%u)", t);
+    return buf;
+}
+
+size_t ggml_row_size(uint32_t t, int64_t n)
+{
+    const struct ggml_type_traits *tr = ggml_get_type_traits(t);
+    if (!tr || n < 0 || n % tr->blck_size)
+        return 0;
+    return (size_t)(n / tr->blck_size) * tr->type_size;
+}
