@@ -173,14 +173,14 @@ int model_shard_paths(const char *path, char ***out, int *n)
         *n = 1;
         return 0;
     }
-    if (count == 0 || no == 0 || no > count)
+    if (count == 0 || no == 0 || no > count || count > 99999)
         return err_set("%s: bad split name (shard %u of %u)", path, no, count);
     size_t prefix = (size_t)(dash - path);
     char **v = calloc(count, sizeof *v);
     if (!v)
         return err_errno("out of memory");
     for (unsigned i = 0; i < count; i++) {
-        v[i] = malloc(prefix + 21);
+        v[i] = malloc(prefix + 32);
         if (!v[i]) {
             for (unsigned j = 0; j < i; j++)
                 free(v[j]);
@@ -188,7 +188,7 @@ int model_shard_paths(const char *path, char ***out, int *n)
             return err_errno("out of memory");
         }
         memcpy(v[i], path, prefix);
-        snprintf(v[i] + prefix, 21, "-%05u-of-%05u.gguf", i + 1, count);
+        snprintf(v[i] + prefix, 32, "-%05u-of-%05u.gguf", (i + 1) % 100000, count % 100000);
     }
     *out = v;
     *n = (int)count;
