@@ -37,6 +37,7 @@
 #define REF_NAME_MAX 255 /* registry + '/' + path */
 #define REF_TAG_MAX 128
 #define REF_DIGEST_LEN 71 /* "sha256:" + 64 hex */
+#define REF_STR_MAX 512   /* enough for any formatted reference, with its NUL */
 
 struct ref {
     char registry[REF_NAME_MAX + 1];   /* "docker.io", "localhost:5000", "huggingface.co" */
@@ -57,7 +58,7 @@ enum ref_form {
 int ref_parse(const char *text, struct ref *out);
 
 /* Write the reference in the given form into buf (always NUL-terminated).
- * Returns buf. 512 bytes is always enough. */
+ * Returns buf. REF_STR_MAX bytes are always enough. */
 char *ref_format(const struct ref *r, enum ref_form form, char *buf, size_t size);
 
 /* Shortcut: parse `tag` (a stored familiar name) and format it for display;

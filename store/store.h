@@ -145,7 +145,7 @@ void store_model_free(struct store_model *m);
  * IDs first, as DMR does), "name@sha256:<hex>" (the manifest digest), or a
  * name (normalised by ref_parse: "smollm2" is ai/smollm2:latest). Fills *m.
  * -1 when not found: err_msg() is "model \"X\" not found" (also naming an
- * ambiguous short ID). `matched_tag` (REF_NAME_MAX + 140 bytes, may be NULL)
+ * ambiguous short ID). `matched_tag` (REF_STR_MAX bytes, may be NULL)
  * receives the familiar tag when text named a tag, "" for an ID. */
 int store_resolve(struct store *s, const char *text, struct store_model *m, char *matched_tag);
 
@@ -179,7 +179,7 @@ int store_tag(struct store *s, const char *src, const char *tag);
 struct store_rm_result {
     int untagged;                       /* 1: only a tag was removed */
     char id[DIGEST_LEN + 1];            /* the model concerned */
-    char tag[REF_NAME_MAX + 140];       /* the tag removed, when untagged */
+    char tag[REF_STR_MAX];       /* the tag removed, when untagged */
     uint64_t freed;                     /* bytes of blob files deleted */
     int blobs_deleted;
     int blobs_kept;                     /* still used by other models, or left for prune */
