@@ -146,14 +146,14 @@ int store_prune(struct store *s, int dry_run, size_t *files, uint64_t *bytes)
     }
     if (index_commit(s) < 0)
         goto fail;
-    if (!had_lock && !dry_run)
-        store_unlock(s);
+    if (!dry_run)
+        store_lock_restore(s, had_lock);
     *files = p.files;
     *bytes = p.bytes;
     return 0;
 fail:
-    if (!had_lock && !dry_run)
-        store_unlock(s);
+    if (!dry_run)
+        store_lock_restore(s, had_lock);
     return -1;
 }
 

@@ -578,11 +578,7 @@ static void delete_unreferenced(struct store *s, char **cands, int n, struct sto
     if (n == 0)
         return;
     int had_lock = s->lock_mode;
-    if (!had_lock && store_lock_exclusive(s) < 0) {
-        res->blobs_kept += n;
-        return;
-    }
-    if (had_lock == 1) { /* we are a writer ourselves: leave them for prune */
+    if (store_lock_exclusive(s) < 0) {
         res->blobs_kept += n;
         return;
     }
@@ -607,8 +603,7 @@ static void delete_unreferenced(struct store *s, char **cands, int n, struct sto
     }
     index_commit(s);
 out:
-    if (!had_lock)
-        store_unlock(s);
+    store_lock_restore(s, had_lock);
 }
 
 int store_remove(struct store *s, const char *text, int force, struct store_rm_result *res)
