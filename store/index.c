@@ -573,17 +573,17 @@ int store_tag(struct store *s, const char *src, const char *tag)
  * Runs only with the store lock held alone, and re-checks each blob inside
  * a write transaction, so a concurrent commit either sees the file or the
  * reference keeps it. */
-static void delete_unreferenced(struct store *s, char **cands, int n, struct store_rm_result *res)
+static void delete_unreferenced(struct store *s, const char *const *cands, int n, struct store_rm_result *res)
 {
     if (n == 0)
         return;
     int had_lock = s->lock_mode;
     if (store_lock_exclusive(s) < 0) {
-        res->blobs_kept += n;
+        res->blobs_left += n;
         return;
     }
     if (index_begin(s) < 0) {
-        res->blobs_kept += n;
+        res->blobs_left += n;
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -655,7 +655,7 @@ int store_remove(struct store *s, const char *text, int force, struct store_rm_r
         rc = -1;
         goto out;
     }
-    delete_unreferenced(s, cands, ncands, res);
+    delete_unreferenced(s, (const char *const *)cands, ncands, res);
     rc = 0;
     goto out;
 fail:
@@ -666,4 +666,13 @@ out:
         free(cands[i]);
     free(cands);
     return rc;
+}
+
+int store_discard_blobs(struct store *s, const char *const *digests, int n)
+{
+    struct store_rm_result res;
+    memset(&res, 0, sizeof res);
+    delete_unreferenced(s, digests, n, &res);
+    err_clear();
+    return res.blobs_deleted;
 }
