@@ -1,6 +1,8 @@
 /* gc.c - housekeeping over the whole store: disk usage, prune, verify. */
 #include "store-internal.h"
 
+#include "fault.h"
+
 #include "../common/err.h"
 
 #include <dirent.h>
@@ -116,7 +118,7 @@ static int prune_entry(struct store *s, const char *name, enum entry_kind kind, 
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", s->blob_dir, name);
     if (!p->dry_run) {
-        if (unlink(path) < 0 && errno != ENOENT)
+        if (fault_unlink(path) < 0 && errno != ENOENT)
             return err_errno("cannot remove %s", path);
         if (kind == ENTRY_BLOB) {
             sqlite3_stmt *q;

@@ -165,6 +165,14 @@ void store_models_free(struct store_model *models, size_t n);
 int store_commit_model(struct store *s, const char *manifest_digest,
                        const char *const *tags, int n_tags);
 
+/* Several models in ONE transaction (`model load`): all or none. */
+struct store_commit {
+    const char *manifest_digest;
+    const char *const *tags;
+    int n_tags;
+};
+int store_commit_models(struct store *s, const struct store_commit *c, int n);
+
 /* Point tag (a reference text, normalised) at the model `src` resolves to. */
 int store_tag(struct store *s, const char *src, const char *tag);
 
