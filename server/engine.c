@@ -175,15 +175,58 @@ static void *eng_slot_new(void *model, int *status)
     return s;
 }
 
+/*
+ * Text to the server in whole UTF-8 characters per channel: a character cut
+ * between two pieces (the reasoning splitter may cut one) would otherwise
+ * make each streamed event invalid UTF-8, which JSON clients refuse.
+ */
 struct relay {
     gen_text_fn cb;
     void *ctx;
+    char pend[2][4];
+    size_t n_pend[2];
 };
+
+/* Bytes at the end of s[0..n) that start a character not yet complete. */
+static size_t cut_tail(const unsigned char *s, size_t n)
+{
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned char c = s[n - back];
+        if ((c & 0xC0) == 0x80)
+            continue; /* continuation byte: look further back */
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return need > back ? back : 0;
+    }
+    return 0;
+}
 
 static int relay_text(void *ud, enum reasoning_part part, const char *text, size_t len)
 {
     struct relay *r = ud;
-    return r->cb(r->ctx, part == PART_REASONING ? GEN_REASONING : GEN_CONTENT, text, len);
+    int ch = part == PART_REASONING ? GEN_REASONING : GEN_CONTENT;
+    char small[256], *buf = small;
+    size_t n = r->n_pend[ch] + len;
+    if (n > sizeof small && !(buf = malloc(n)))
+        return -1;
+    memcpy(buf, r->pend[ch], r->n_pend[ch]);
+    memcpy(buf + r->n_pend[ch], text, len);
+    size_t keep = cut_tail((const unsigned char *)buf, n);
+    memcpy(r->pend[ch], buf + n - keep, keep);
+    r->n_pend[ch] = keep;
+    int rc = n - keep ? r->cb(r->ctx, (enum gen_channel)ch, buf, n - keep) : 0;
+    if (buf != small)
+        free(buf);
+    return rc;
+}
+
+/* What is still held at the end can never be a character: U+FFFD for it. */
+static void relay_flush(struct relay *r)
+{
+    for (int ch = 0; ch < 2; ch++)
+        if (r->n_pend[ch]) {
+            r->n_pend[ch] = 0;
+            r->cb(r->ctx, (enum gen_channel)ch, "\xEF\xBF\xBD", 3);
+        }
 }
 
 /* Prompt tokens of messages as rendered now, to refuse an over-long prompt
@@ -210,7 +253,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
 {
     struct eslot *s = slot;
     struct emodel *em = s->em;
-    struct relay relay = { cb, ctx };
+    struct relay relay = { .cb = cb, .ctx = ctx };
     struct session_request rq = { 0 };
     struct session_result r;
     cJSON *msgs = NULL;
@@ -268,6 +311,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
     }
     if (rc < 0)
         return -1;
+    relay_flush(&relay);
     res->prompt_tokens = r.n_prompt;
     res->completion_tokens = r.n_generated;
     res->finish = r.stop == STOP_LENGTH || r.stop == STOP_CONTEXT ? GEN_LENGTH

@@ -382,6 +382,8 @@ struct http_reply ollama_ps(const struct http_request *r)
         cJSON_AddNumberToObject(m, "slots", v[i].n_slots);
         cJSON_AddNumberToObject(m, "active", v[i].n_active);
         cJSON_AddNumberToObject(m, "queued", v[i].n_queued);
+        cJSON_AddNumberToObject(m, "requests", (double)v[i].n_requests);
+        cJSON_AddNumberToObject(m, "tokens_generated", (double)v[i].n_generated);
         cJSON_AddItemToArray(arr, m);
     }
     free(v);

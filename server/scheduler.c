@@ -38,6 +38,7 @@ struct loaded {
     pthread_cond_t work;
     struct job *head, *tail;
     int n_queued, n_active;
+    uint64_t n_requests, n_generated;  /* served so far, tokens generated so far */
     int stopping;
     int64_t loaded_at, last_used;
     struct loaded *next;
@@ -101,6 +102,8 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&s->mu);
         w->running = NULL;
         l->n_active--;
+        l->n_requests++;
+        l->n_generated += (uint64_t)(j->res.completion_tokens > 0 ? j->res.completion_tokens : 0);
         l->last_used = now_ms();
         pthread_mutex_unlock(&s->mu);
         j->done(j);
@@ -364,6 +367,8 @@ int sched_list(struct scheduler *s, struct sched_loaded **out, int *n)
         v[i].n_slots = l->n_slots;
         v[i].n_active = l->n_active;
         v[i].n_queued = l->n_queued;
+        v[i].n_requests = l->n_requests;
+        v[i].n_generated = l->n_generated;
         v[i].loaded_at = l->loaded_at;
         v[i].expires_at = s->o.keep_alive_ms < 0 ? -1
                           : (l->n_active || l->n_queued) ? 0
