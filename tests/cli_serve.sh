@@ -16,6 +16,9 @@ SERVE=${SERVE_MODEL:-$MODEL}
 [ -f "$FIXTURE" ] || { skip "serve" "fixture $FIXTURE missing"; finish; exit; }
 command -v curl >/dev/null || { skip "serve" "curl is not installed"; finish; exit; }
 
+# a store model too, to be named like the CLI names it ("tinystore" = "ai/tinystore:latest")
+check "package a fixture into the store" model package --gguf "$FIXTURE" ai/tinystore:latest
+
 "$SERVE" serve --port 0 --parallel 4 --keep-alive 1m "$FIXTURE" 2>"$TMP/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
@@ -55,6 +58,24 @@ expect_output "a 20 MB body is 413" '^413$' c -o /dev/null -w '%{http_code}' "$U
 long=$(python3 -c 'print("word " * 6000)')
 expect_output "context overflow is 400" '^400 .*context_length_exceeded' \
     sh -c "curl -s -w ' %{http_code}' '$URL/v1/chat/completions' -d '{\"model\":\"$NAME\",\"messages\":[{\"role\":\"user\",\"content\":\"$long\"}]}' | sed 's/^\(.*\) \(...\)$/\2 \1/'"
+
+expect_output "the store's models are listed" '"id":"ai/tinystore:latest"' c "$URL/v1/models"
+expect_output "a store model answers by its short name" '"finish_reason":"length"' \
+    c "$URL/v1/chat/completions" -d '{"model":"tinystore","messages":[{"role":"user","content":"Hi"}],"max_tokens":2}'
+expect_output "unload a store model by its full name" "^Unloaded ai/tinystore:latest" \
+    env MODEL_HOST=$MODEL_HOST "$MODEL" unload docker.io/ai/tinystore:latest
+
+# --- the memory check refuses a model that cannot fit, with the reason ------------------------
+MODEL_MEMORY_LIMIT=1M "$SERVE" serve --port 0 "$FIXTURE" 2>"$TMP/small.log" &
+SMALL=$!
+for _ in $(seq 100); do
+    SPORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/small.log")
+    [ -n "$SPORT" ] && break
+    sleep 0.1
+done
+expect_output "a model that cannot fit is a 503 naming the reason" '^503 .*needs about .* but only 1\.0 MiB is available' \
+    sh -c "curl -s -w ' %{http_code}' 'http://127.0.0.1:$SPORT/v1/chat/completions' -d '{\"model\":\"$NAME\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}' | sed 's/^\(.*\) \(...\)$/\2 \1/'"
+kill -TERM $SMALL; wait $SMALL
 
 # --- the official OpenAI client ----------------------------------------------------------
 if ! command -v node >/dev/null; then
