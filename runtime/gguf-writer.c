@@ -171,6 +171,57 @@ void gguf_writer_arr_str(struct gguf_writer *w, const char *key, const char *con
         put_str(w, v[i]);
 }
 
+static void put_value(struct gguf_writer *w, const struct gguf_value *v)
+{
+    switch (v->type) {
+    case GGUF_STRING:
+        put_count(w, v->v.str.len);
+        put(w, v->v.str.ptr, (size_t)v->v.str.len);
+        break;
+    case GGUF_ARRAY: {
+        const struct gguf_array *a = &v->v.arr;
+        uint32_t e = (uint32_t)a->type;
+        put(w, &e, 4);
+        put_count(w, a->n);
+        for (uint64_t i = 0; i < a->n; i++) {
+            if (a->type == GGUF_STRING) {
+                put_count(w, a->strs[i].len);
+                put(w, a->strs[i].ptr, (size_t)a->strs[i].len);
+            } else if (a->type == GGUF_ARRAY) {
+                put_value(w, &a->items[i]);
+            }
+        }
+        if (a->type != GGUF_STRING && a->type != GGUF_ARRAY)
+            put(w, a->data, (size_t)a->n * elem_size(a->type));
+        break;
+    }
+    case GGUF_FLOAT32: {
+        float f = (float)v->v.f64;
+        put(w, &f, 4);
+        break;
+    }
+    case GGUF_FLOAT64:
+        put(w, &v->v.f64, 8);
+        break;
+    case GGUF_BOOL: {
+        uint8_t b = v->v.b != 0;
+        put(w, &b, 1);
+        break;
+    }
+    default: /* integers: the low bytes of the 64-bit value, little-endian */
+        put(w, &v->v.u64, elem_size(v->type));
+        break;
+    }
+}
+
+void gguf_writer_value(struct gguf_writer *w, const char *key, const struct gguf_value *v)
+{
+    put_key(w, key, v->type);
+    put_value(w, v);
+    if (!strcmp(key, "general.alignment") && v->type == GGUF_UINT32 && v->v.u64 && !(v->v.u64 & (v->v.u64 - 1)))
+        w->alignment = v->v.u64;
+}
+
 void gguf_writer_tensor(struct gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                         const int64_t *ne, const void *data)
 {

@@ -29,6 +29,9 @@ void gguf_writer_str(struct gguf_writer *w, const char *key, const char *v);
 void gguf_writer_arr(struct gguf_writer *w, const char *key, enum gguf_vtype elem, const void *data, uint64_t n);
 void gguf_writer_arr_str(struct gguf_writer *w, const char *key, const char *const *v, uint64_t n);
 
+/* Any value read by the GGUF reader (to copy metadata from another file). */
+void gguf_writer_value(struct gguf_writer *w, const char *key, const struct gguf_value *v);
+
 /* A tensor of ggml type `type` with shape ne[0..n_dims-1] (ne[0] = row length).
  * data: ggml_row_size(type, ne[0]) * rows bytes, copied; NULL leaves the
  * bytes unwritten (zeros, or a hole in a sparse file). */

@@ -392,3 +392,37 @@ TEST(missing_and_non_gguf_files)
     CHECK(strstr(err_msg(), "not a GGUF file") != NULL);
     CHECK(gguf_open(fixture_path("models")) == NULL);
 }
+
+TEST(writer_copies_metadata_of_a_real_file)
+{
+    struct gguf *src = gguf_open(fixture_path("real/stories260K.gguf"));
+    CHECK(src != NULL);
+    if (!src)
+        return;
+    struct gguf_writer *w = gguf_writer_new(3);
+    for (uint64_t i = 0; i < src->n_kv; i++) {
+        char *key = gguf_strdup(src->kv[i].key);
+        gguf_writer_value(w, key, &src->kv[i].val);
+        free(key);
+    }
+    uint8_t *buf;
+    uint64_t size;
+    gguf_writer_to_buffer(w, &buf, &size);
+    gguf_writer_free(w);
+    struct gguf *copy = gguf_parse(buf, size);
+    CHECK(copy != NULL);
+    if (copy) {
+        CHECK_INT(copy->n_kv, src->n_kv);
+        for (uint64_t i = 0; i < src->n_kv && i < copy->n_kv; i++) {
+            char *a = gguf_value_to_string(&src->kv[i].val, UINT64_MAX);
+            char *b = gguf_value_to_string(&copy->kv[i].val, UINT64_MAX);
+            CHECK(a && b && !strcmp(a, b));
+            CHECK_INT(copy->kv[i].val.type, src->kv[i].val.type);
+            free(a);
+            free(b);
+        }
+        gguf_close(copy);
+    }
+    free(buf);
+    gguf_close(src);
+}
