@@ -82,7 +82,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_LIB_SRCS := common/err.c runtime/gguf.c $(wildcard kernels/*.c)
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
 	@mkdir -p build/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined $(filter-out %_avx2.c %_avx512.c,$^) -o $@ -lm -pthread
+	clang -std=c11 -D_GNU_SOURCE -DKERN_NO_SIMD -g -O1 -I. -fsanitize=fuzzer,address,undefined $(filter-out %_avx2.c %_avx512.c,$^) -o $@ -lm -pthread
 fuzz: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $^
 
