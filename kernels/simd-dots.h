@@ -28,6 +28,9 @@
 #error "define SIMD_VNNI (0 or 1) before including simd-dots.h"
 #endif
 
+/* a level may replace some of these with wider kernels of its own */
+#define SIMD_FN static __attribute__((unused))
+
 static inline float hsum_ps8(__m256 v)
 {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -65,7 +68,7 @@ static inline __m256i load256(const void *p)
 
 /* ---- F16, BF16 --------------------------------------------------------------------- */
 
-static void vec_dot_f16_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_f16_simd(int n, float *s, const void *vx, const void *vy)
 {
     const ggml_half *x = vx, *y = vy;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
@@ -92,7 +95,7 @@ static inline __m256 bf16x8(const ggml_bf16 *p)
     return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
 }
 
-static void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
 {
     const ggml_bf16 *x = vx, *y = vy;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
@@ -111,7 +114,7 @@ static void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
-static void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
 {
     const float *x = vx, *y = vy;
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
@@ -138,7 +141,7 @@ static inline __m256i dot_s8s8(__m256i x, __m256i y)
     return dot_u8s8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
 }
 
-static void vec_dot_q8_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q8_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q8_0 *x = vx, *y = vy;
     __m256 acc = _mm256_setzero_ps();
@@ -150,7 +153,7 @@ static void vec_dot_q8_0_q8_0_simd(int n, float *s, const void *vx, const void *
     *s = hsum_ps8(acc);
 }
 
-static void vec_dot_q4_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q4_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q4_0 *x = vx;
     const block_q8_0 *y = vy;
@@ -169,26 +172,41 @@ static void vec_dot_q4_0_q8_0_simd(int n, float *s, const void *vx, const void *
 
 /* ---- K-quants x Q8_K ------------------------------------------------------------------------ */
 
-/* 8 int32: m_j * (bsums[2j] + bsums[2j+1]) for 8 unsigned byte mins */
-static inline __m256i mins_x_bsums(const uint8_t mins[8], const int16_t *bsums)
+/*
+ * The 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of a Q4_K/Q5_K block,
+ * unpacked from their 12 bytes with 32-bit masks, kept in a register (going
+ * through memory would stall on store forwarding).
+ */
+static inline __m128i k4_scales_mins(const uint8_t *s12)
 {
-    const __m128i m = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins));
+    uint32_t u[3];
+    memcpy(u, s12, 12);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    const uint32_t sc_lo = u[0] & k1, sc_hi = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+    const uint32_t mn_lo = u[1] & k1, mn_hi = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+    return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
+}
+
+/* 8 int32: m_j * (bsums[2j] + bsums[2j+1]), the mins in bytes 8..15 of sm */
+static inline __m256i mins_x_bsums(__m128i sm, const int16_t *bsums)
+{
+    const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
     const __m256i m2 = _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
     return _mm256_madd_epi16(m2, load256(bsums));
 }
 
-static void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q4_K *x = vx;
     const block_q8_K *y = vy;
     const __m256i m4 = _mm256_set1_epi8(0xF);
     __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; j++)
-            get_scale_min_k4(j, x[i].scales, &sc[j], &mn[j]);
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        uint8_t sc[16];
+        _mm_storeu_si128((__m128i *)sc, sm);
         accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
-                               _mm256_cvtepi32_ps(mins_x_bsums(mn, y[i].bsums)), accm);
+                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i q = load256(x[i].qs + 32 * c);
@@ -202,18 +220,18 @@ static void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void *
     *s = hsum_ps8(acc) - hsum_ps8(accm);
 }
 
-static void vec_dot_q5_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q5_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q5_K *x = vx;
     const block_q8_K *y = vy;
     const __m256i m4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], mn[8];
-        for (int j = 0; j < 8; j++)
-            get_scale_min_k4(j, x[i].scales, &sc[j], &mn[j]);
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        uint8_t sc[16];
+        _mm_storeu_si128((__m128i *)sc, sm);
         accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
-                               _mm256_cvtepi32_ps(mins_x_bsums(mn, y[i].bsums)), accm);
+                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
         const __m256i qh = load256(x[i].qh);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
@@ -238,7 +256,7 @@ static inline __m256i scales_x_bsums(const int8_t *sc16, const int16_t *bsums)
 }
 
 /* Q6_K: unsigned 6-bit u = q + 32 in the byte products, then 32 * sum(scale * bsum) taken off. */
-static void vec_dot_q6_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q6_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
@@ -267,7 +285,7 @@ static void vec_dot_q6_K_q8_K_simd(int n, float *s, const void *vx, const void *
 }
 
 /* Q3_K: unsigned u = (q & 3) | hbit << 2 in the byte products (value u - 4), then 4 * sum(scale * bsum) off. */
-static void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q3_K *x = vx;
     const block_q8_K *y = vy;
@@ -294,7 +312,7 @@ static void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void *
     *s = hsum_ps8(acc);
 }
 
-static void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q2_K *x = vx;
     const block_q8_K *y = vy;
@@ -322,7 +340,7 @@ static void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void *
 
 /* ---- IQ2_XXS x Q8_K ----------------------------------------------------------------- */
 
-static void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+SIMD_FN void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_iq2_xxs *x = vx;
     const block_q8_K *y = vy;
