@@ -49,7 +49,7 @@ struct load {
 
 static int refuse(struct load *l, const char *fmt, const char *arg)
 {
-    char msg[600];
+    char msg[1200];
     snprintf(msg, sizeof msg, fmt, arg);
     return error("refusing %s: %s; nothing was loaded", l->file, msg);
 }
