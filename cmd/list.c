@@ -132,7 +132,7 @@ int cmd_list(int argc, const char **argv)
             if (first)
                 cJSON_AddItemToArray(arr, model_to_json(rows[i].m));
         }
-        char *text = cJSON_Print(arr);
+        char *text = json_pretty(arr);
         printf("%s\n", text ? text : "[]");
         free(text);
         cJSON_Delete(arr);
