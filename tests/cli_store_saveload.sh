@@ -36,6 +36,8 @@ check "save -> rm -> load gives the same list (minus the untouched extra tag)" \
 check "verify after load" model verify
 check "load again is harmless" model load -i "$TMP/m.tar"
 check "load from standard input" bash -c "'$MODEL' load <'$TMP/m.tar'"
+check "save to standard output, piped into load" bash -c "'$MODEL' save -o - tiny | '$MODEL' load"
+check "save -o - writes the same kind of tar" bash -c "'$MODEL' save -o - tiny | tar tf - | grep -qx index.json"
 
 # --- skopeo ------------------------------------------------------------------------------
 if command -v skopeo >/dev/null 2>&1; then
