@@ -54,6 +54,21 @@ else
     skip "skopeo interoperability" "skopeo is not installed (apt-get install skopeo)"
 fi
 
+# --- Docker Model Runner's export tar: blobs/ and manifest.json, no names ---------------
+mkdir -p "$TMP/dmr/blobs/sha256"
+sid=$(model inspect stories:260K | sed -n 's/.*"id": "sha256:\([0-9a-f]*\)".*/\1/p')
+cp "$MODEL_HOME/blobs/sha256/$sid" "$TMP/dmr/manifest.json"
+for d in $(grep -o 'sha256:[0-9a-f]*' "$TMP/dmr/manifest.json" | cut -c8-); do
+    cp "$MODEL_HOME/blobs/sha256/$d" "$TMP/dmr/blobs/sha256/"
+done
+tar cf "$TMP/dmr.tar" -C "$TMP/dmr" .
+expect_output "load a DMR export with --tag" "Loaded dmr/stories:x \(${sid:0:12}\)" model load -i "$TMP/dmr.tar" --tag dmr/stories:x
+expect_output "the DMR export is the same model" "^dmr/stories:x +292\.80K +F32 +llama +${sid:0:12}" model list dmr/stories
+printf '[{"Config":"x.json","RepoTags":["a:b"],"Layers":[]}]' >"$TMP/dmr/manifest.json"
+tar cf "$TMP/dockersave.tar" -C "$TMP/dmr" .
+expect_error "a docker save archive is refused" "not a model manifest" model load -i "$TMP/dockersave.tar"
+check "rm the DMR tag" model rm dmr/stories:x
+
 # --- hostile tars: each refused, nothing added ------------------------------------------
 if ! command -v python3 >/dev/null 2>&1; then
     skip "hostile tars" "python3 is not installed"
