@@ -365,7 +365,18 @@ static int check_and_commit(struct load *l, int *n_models)
                 refuse(l, "manifest %s is not an OCI manifest with layers", digest);
                 goto out;
             }
-            if (check_desc(l, cJSON_GetObjectItemCaseSensitive(m, "config"), "a manifest's config", NULL) < 0) {
+            const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(m, "config");
+            const char *cmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "mediaType"));
+            if (!cmt || (strcmp(cmt, MT_MODEL_CONFIG) && strcmp(cmt, MT_MODEL_CONFIG_V02) && strcmp(cmt, MT_CNCF_CONFIG))) {
+                /* as DMR: a container image or other artifact is not a model */
+                char msg[400];
+                snprintf(msg, sizeof msg, "manifest %.80s has config type %.100s, not a model config (%s)", digest,
+                         cmt ? cmt : "(none)", MT_MODEL_CONFIG);
+                cJSON_Delete(m);
+                refuse(l, "%s", msg);
+                goto out;
+            }
+            if (check_desc(l, cfg, "a manifest's config", NULL) < 0) {
                 cJSON_Delete(m);
                 goto out;
             }

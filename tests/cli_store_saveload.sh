@@ -123,6 +123,11 @@ m2 = json.loads(json.dumps(man)); m2["layers"][0]["size"] += 7
 mb = json.dumps(m2).encode(); md = "sha256:" + hashlib.sha256(mb).hexdigest()
 i3 = json.loads(members["index.json"][1]); i3["manifests"] = [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": len(mb), "annotations": {"org.opencontainers.image.ref.name": "ai/evil:1"}}]
 write("layersize", base(skip=("index.json",)) + [reg("index.json", json.dumps(i3).encode()), reg("blobs/sha256/" + md[7:], mb)])
+# a container image, not a model: its config has another media type
+m3 = json.loads(json.dumps(man)); m3["config"]["mediaType"] = "application/vnd.oci.image.config.v1+json"
+mb3 = json.dumps(m3).encode(); md3 = "sha256:" + hashlib.sha256(mb3).hexdigest()
+i5 = json.loads(members["index.json"][1]); i5["manifests"] = [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md3, "size": len(mb3)}]
+write("image", base(skip=("index.json",)) + [reg("index.json", json.dumps(i5).encode()), reg("blobs/sha256/" + md3[7:], mb3)])
 # an invalid name in the index
 i4 = json.loads(members["index.json"][1]); i4["manifests"][0]["annotations"] = {"io.containerd.image.name": "Bad Name!"}
 write("badname", base(skip=("index.json",)) + [reg("index.json", json.dumps(i4).encode())])
@@ -141,6 +146,7 @@ expect_error "bad digest refused, naming both digests" "digest mismatch.*expecte
 expect_error "missing blob refused" "missing from the archive" model load -i "$TMP/missing.tar"
 expect_error "index size mismatch refused" "descriptor says" model load -i "$TMP/indexsize.tar"
 expect_error "layer size mismatch refused" "descriptor says" model load -i "$TMP/layersize.tar"
+expect_error "container image refused" "not a model config" model load -i "$TMP/image.tar"
 expect_error "invalid name refused" "invalid reference" model load -i "$TMP/badname.tar"
 expect_error "not a tar" "Unrecognized archive format|cannot read|refusing" model load -i "$TMP/garbage.tar"
 expect_error "truncated tar" "cannot read|truncated|refusing" model load -i "$TMP/trunc.tar"
