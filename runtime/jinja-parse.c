@@ -325,7 +325,7 @@ static struct jnode *parse_postfix(struct ps *P, struct jnode *n)
             n = a;
         } else if (is_op(tk, "(")) {
             adv(P);
-            struct jnode *a = node(P, E_CALL, tk->pos);
+            struct jnode *a = node(P, E_CALL, n->pos);   /* errors point at the callee */
             a->a = n;
             parse_args(P, a);
             n = a;
