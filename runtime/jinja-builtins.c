@@ -335,8 +335,8 @@ int jtest_apply(struct jctx *c, const char *t, struct jval v, struct jval *argv,
         return v.t == JT_STR || v.t == JT_LIST || v.t == JT_DICT || v.t == JT_UNDEF;
     if (T("sequence"))
         return v.t == JT_STR || v.t == JT_LIST || v.t == JT_DICT || v.t == JT_UNDEF;
-    if (T("callable"))
-        return v.t == JT_MACRO || v.t == JT_FUNC;
+    if (T("callable"))                       /* Jinja2's Undefined has __call__ */
+        return v.t == JT_MACRO || v.t == JT_FUNC || v.t == JT_UNDEF;
     if (T("lower") || T("upper")) {
         if (v.t != JT_STR)
             return 0;
@@ -472,6 +472,8 @@ static struct jval parse_int(struct jctx *c, struct jval v, struct jval def)
         long long x = strtoll(s, &end, 10);
         if (*end == 0)
             return jv_int(x);
+        if (strspn(s, "0123456789+-.eE") != t.u.s->n)   /* no hex, inf or nan */
+            return def;
         double f = strtod(s, &end);
         if (*end == 0 && f > -9.2e18 && f < 9.2e18)
             return jv_int((int64_t)f);
@@ -682,6 +684,15 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
         struct jval l = to_list(c, v);
         for (size_t i = 0; i < l.u.l->n; i++) {
             struct jval x = attr.t == JT_UNDEF ? l.u.l->v[i] : attr_path(c, l.u.l->v[i], attr);
+            if (acc.t == JT_LIST && x.t == JT_LIST) {
+                struct jval cat = jv_list(c, acc.u.l->n + x.u.l->n);
+                for (size_t k = 0; k < acc.u.l->n; k++)
+                    jl_push(c, cat.u.l, acc.u.l->v[k]);
+                for (size_t k = 0; k < x.u.l->n; k++)
+                    jl_push(c, cat.u.l, x.u.l->v[k]);
+                acc = cat;
+                continue;
+            }
             if (!jv_is_number(x) || !jv_is_number(acc))
                 jthrow(c, "unsupported operand type(s) for +: '%s' and '%s'", jv_typename(acc), jv_typename(x));
             if ((acc.t == JT_INT || acc.t == JT_BOOL) && (x.t == JT_INT || x.t == JT_BOOL)) {
@@ -710,8 +721,11 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
             jl_push(c, r.u.l, l.u.l->v[i]);
         return r;
     }
-    if (F("attr"))
-        return jget_attr(c, v, need_str(c, arg(a, 0, "name", jv_undef("attr() needs a name")), "name").u.s->p);
+    if (F("attr")) {                         /* attributes only: dict keys are not attributes */
+        const char *nm = need_str(c, arg(a, 0, "name", jv_undef("attr() needs a name")), "name").u.s->p;
+        jv_require(c, v);
+        return v.t == JT_NS ? jget_attr(c, v, nm) : jv_undef("object has no such attribute");
+    }
     if (F("int"))
         return parse_int(c, v, arg(a, 0, "default", jv_int(0)));
     if (F("float")) {
@@ -724,7 +738,7 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
             struct jval t = do_strip(c, v, jv_none(), 3);
             char *end;
             double d = strtod(t.u.s->p, &end);
-            if (t.u.s->n && *end == 0)
+            if (t.u.s->n && *end == 0 && strspn(t.u.s->p, "0123456789+-.eE") == t.u.s->n)
                 return jv_float(d);
         }
         return def;

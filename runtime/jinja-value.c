@@ -550,6 +550,9 @@ void jv_write_repr(struct jctx *c, struct jbuf *b, struct jval v)
         }
         jb_putc(c, b, '}');
         break;
+    case JT_UNDEF:
+        jb_put(c, b, "Undefined", 9);
+        break;
     default:
         jv_write_str(c, b, v);
     }
