@@ -28,7 +28,7 @@ int engine_n_ctx = 0; /* 0: min(DEFAULT_CTX, the training context); `serve --ctx
 struct emodel {
     struct model *m;
     struct tokenizer *tok;
-    struct chat_tmpl *tmpl;        /* NULL: chat is refused, completions work */
+    struct chat_tmpl *tmpl;        /* the model's chat template, or the runtime's default */
     struct gen_params defaults;    /* the family's sampling defaults */
     int n_ctx, n_batch;
 };
@@ -125,7 +125,7 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
             goto fail;
     }
     gen_params_defaults(&em->defaults, em->m->meta, tmpl_text);
-    if (tmpl_text && !(em->tmpl = chat_tmpl_new(tmpl_text, em->tok)))
+    if (!(em->tmpl = chat_tmpl_new(tmpl_text, em->tok)))
         goto fail;
     free(tmpl_text);
     info->n_ctx = em->n_ctx;
