@@ -37,6 +37,20 @@ async function chat() {
     max_completion_tokens: 12, temperature: 0,
   });
   assert(textOf(again.choices[0].message) === textOf(r.choices[0].message), "greedy is repeatable");
+  // a stop string taken from the middle of the greedy answer cuts it there
+  const full = textOf(r.choices[0].message);
+  const cut = [...full].slice(4, 7).join("");
+  const stopped = await client.chat.completions.create({
+    model, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Say hello." }],
+    max_tokens: 12, temperature: 0, stop: [cut],
+  });
+  assert(stopped.choices[0].finish_reason === "stop", "finish_reason stop at a stop string");
+  assert(textOf(stopped.choices[0].message) === full.slice(0, full.indexOf(cut)),
+    `text ends before the stop string ${JSON.stringify(cut)}: ${JSON.stringify(textOf(stopped.choices[0].message))}`);
+  // a seed makes sampling repeatable
+  const s1 = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Hi" }], max_tokens: 8, temperature: 1, seed: 7 });
+  const s2 = await client.chat.completions.create({ model, messages: [{ role: "user", content: "Hi" }], max_tokens: 8, temperature: 1, seed: 7 });
+  assert(textOf(s1.choices[0].message) === textOf(s2.choices[0].message), "same seed, same text");
   const c = await client.completions.create({ model, prompt: "Once upon a time", max_tokens: 5, temperature: 0 });
   assert(c.object === "text_completion" && c.choices[0].text.length > 0 && c.usage.completion_tokens === 5, "legacy completion");
   const m = await client.models.list();
