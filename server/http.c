@@ -163,8 +163,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = c;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > h->max_body)
+        if (cl && strtoull(cl, NULL, 10) > h->max_body) {
+            /* refuse before reading the body; MHD closes the connection after the reply */
             c->too_large = 1;
+            return send_reply(conn, http_error(413, "request_too_large", "request body is larger than %zu bytes",
+                                               h->max_body));
+        }
         return MHD_YES;
     }
     if (*upload_size) {
