@@ -313,6 +313,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
         return -1;
     relay_flush(&relay);
     res->prompt_tokens = r.n_prompt;
+    res->cached_tokens = r.n_reused;
     res->completion_tokens = r.n_generated;
     res->finish = r.stop == STOP_LENGTH || r.stop == STOP_CONTEXT ? GEN_LENGTH
                   : r.stop == STOP_CANCELLED                      ? GEN_CANCELLED

@@ -49,6 +49,7 @@ typedef int (*gen_text_fn)(void *ctx, enum gen_channel ch, const char *text, siz
 struct gen_result {
     enum gen_finish finish;
     int prompt_tokens;
+    int cached_tokens;               /* of the prompt, taken from the slot's KV cache */
     int completion_tokens;
 };
 

@@ -80,6 +80,8 @@ static cJSON *usage_json(const struct run *r)
     cJSON_AddNumberToObject(u, "prompt_tokens", r->job.res.prompt_tokens);
     cJSON_AddNumberToObject(u, "completion_tokens", r->job.res.completion_tokens);
     cJSON_AddNumberToObject(u, "total_tokens", r->job.res.prompt_tokens + r->job.res.completion_tokens);
+    cJSON *d = cJSON_AddObjectToObject(u, "prompt_tokens_details");
+    cJSON_AddNumberToObject(d, "cached_tokens", r->job.res.cached_tokens);
     return u;
 }
 

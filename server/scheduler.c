@@ -25,6 +25,10 @@ struct worker {
     void *slot;
     pthread_t thread;
     struct job *running;
+    struct job *assigned;   /* handed to this worker by sched_submit, not started yet */
+    int idle;               /* waiting for work */
+    int64_t idle_since;
+    uint64_t key;           /* affinity of the last conversation its KV cache holds */
 };
 
 struct loaded {
@@ -76,14 +80,26 @@ static void *worker_main(void *arg)
 
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!l->head && !l->stopping)
+        while (!w->assigned && !l->head && !l->stopping) {
+            if (!w->idle) {
+                w->idle = 1;
+                w->idle_since = now_ms();
+            }
             pthread_cond_wait(&l->work, &s->mu);
+        }
         if (l->stopping)
             break;
-        struct job *j = l->head;
-        l->head = j->next;
-        if (!l->head)
-            l->tail = NULL;
+        struct job *j = w->assigned;
+        if (j) {
+            w->assigned = NULL;
+        } else {
+            j = l->head;
+            l->head = j->next;
+            if (!l->head)
+                l->tail = NULL;
+        }
+        w->idle = 0;
+        w->key = j->affinity;
         l->n_queued--;
         l->n_active++;
         w->running = j;
@@ -122,6 +138,12 @@ static void destroy_loaded(struct scheduler *s, struct loaded *l)
     struct job *q = l->head;
     l->head = l->tail = NULL;
     l->n_queued = 0;
+    for (int i = 0; i < l->n_slots; i++)
+        if (l->workers && l->workers[i].assigned) {
+            l->workers[i].assigned->next = q;
+            q = l->workers[i].assigned;
+            l->workers[i].assigned = NULL;
+        }
     for (int i = 0; i < l->n_started; i++)
         if (l->workers[i].running)
             *l->workers[i].running->cancel = 1;
@@ -214,6 +236,7 @@ static struct loaded *load(struct scheduler *s, const struct catalog_entry *e, i
     for (int i = 0; i < l->n_slots; i++) {
         l->workers[i].l = l;
         l->workers[i].index = i;
+        l->workers[i].idle = 1;
         if (!(l->workers[i].slot = s->o.ops->slot_new(l->model, status)))
             goto fail;
     }
@@ -226,6 +249,38 @@ fail:;
     destroy_loaded(s, l);
     err_set("%s", msg);
     return NULL;
+}
+
+/* FNV-1a of what starts a conversation (its messages up to the first user
+ * message, which stay the same turn after turn) or of a prompt (its first
+ * 512 bytes): requests with the same start share a KV prefix. */
+static uint64_t affinity(const struct gen_input *in)
+{
+    uint64_t h = 1469598103934665603ULL;
+    char *text = NULL;
+    const char *p = in->prompt;
+    size_t n = p ? strlen(p) : 0;
+    if (in->messages) {
+        cJSON *first = cJSON_CreateArray();
+        const cJSON *m;
+        cJSON_ArrayForEach(m, in->messages)
+        {
+            cJSON_AddItemReferenceToArray(first, (cJSON *)m);
+            const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+            if (cJSON_IsString(role) && !strcmp(role->valuestring, "user"))
+                break;
+        }
+        text = cJSON_PrintUnformatted(first);
+        cJSON_Delete(first);
+        p = text;
+        n = text ? strlen(text) : 0;
+    }
+    if (n > 512 && !in->messages)
+        n = 512;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+    free(text);
+    return h ? h : 1;
 }
 
 int sched_submit(struct scheduler *s, const char *name, struct job *j, int *status)
@@ -270,14 +325,35 @@ int sched_submit(struct scheduler *s, const char *name, struct job *j, int *stat
         return -1;
     }
     j->n_ctx = l->info.n_ctx;
-    if (l->tail)
-        l->tail->next = j;
-    else
-        l->head = j;
-    l->tail = j;
+    j->affinity = affinity(&j->in);
+    /* An idle slot that holds this conversation's start keeps its KV cache
+     * useful; else the slot idle longest (its cache is least likely wanted). */
+    struct worker *best = NULL;
+    for (int i = 0; i < l->n_started; i++) {
+        struct worker *w = &l->workers[i];
+        if (!w->idle || w->assigned)
+            continue;
+        if (w->key == j->affinity) {
+            best = w;
+            break;
+        }
+        if (!best || w->idle_since < best->idle_since)
+            best = w;
+    }
+    if (best) {
+        best->assigned = j;
+        best->idle = 0;
+        pthread_cond_broadcast(&l->work);
+    } else {
+        if (l->tail)
+            l->tail->next = j;
+        else
+            l->head = j;
+        l->tail = j;
+        pthread_cond_signal(&l->work);
+    }
     l->n_queued++;
     l->last_used = now_ms();
-    pthread_cond_signal(&l->work);
     pthread_mutex_unlock(&s->mu);
     catalog_entry_free(&e);
     return 0;

@@ -36,6 +36,7 @@ struct job {
     char model_name[256];              /* the name the catalog gave */
     int n_ctx;
 
+    uint64_t affinity;                 /* which conversation (scheduler's) */
     struct job *next;                  /* queue link (scheduler's) */
 };
 

@@ -24,7 +24,7 @@ PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 PORT=
 for _ in $(seq 100); do
-    PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/serve.log")
+    PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/serve.log" 2>/dev/null)
     [ -n "$PORT" ] && break
     kill -0 $PID 2>/dev/null || break
     sleep 0.1
@@ -69,7 +69,7 @@ expect_output "unload a store model by its full name" "^Unloaded ai/tinystore:la
 MODEL_MEMORY_LIMIT=1M "$SERVE" serve --port 0 "$FIXTURE" 2>"$TMP/small.log" &
 SMALL=$!
 for _ in $(seq 100); do
-    SPORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/small.log")
+    SPORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/small.log" 2>/dev/null)
     [ -n "$SPORT" ] && break
     sleep 0.1
 done
@@ -85,7 +85,7 @@ elif [ ! -d tests/serve/node_modules/openai ] &&
     skip "openai client" "npm ci failed (no registry?): $(tail -n1 "$TMP/npm.log")"
 else
     export MODEL_BASE_URL=$URL/v1 MODEL_NAME=$NAME
-    for t in chat stream tools concurrent disconnect; do
+    for t in chat stream tools concurrent disconnect cache; do
         check "openai client: $t" timeout 300 node tests/serve/client.mjs $t
     done
 fi

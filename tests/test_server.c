@@ -24,6 +24,7 @@
 /* ---- the fake engine --------------------------------------------------------- */
 
 static atomic_int active, max_active, loads, unloads, generated_last;
+static void *_Atomic last_slot;
 
 struct fmodel {
     int dummy;
@@ -86,6 +87,7 @@ static int f_generate(void *slot, const struct gen_input *in, const struct req_p
         *status = 400;
         return err_set("the prompt is 100 tokens but the context holds 64");
     }
+    atomic_store(&last_slot, slot);
     int now = atomic_fetch_add(&active, 1) + 1;
     for (int m = atomic_load(&max_active); now > m && !atomic_compare_exchange_weak(&max_active, &m, now);)
         ;
@@ -472,6 +474,30 @@ TEST(ps_keep_alive_and_unload)
     CHECK_STR(r.body, "{\"unloaded\":[]}");
     call("POST", "/api/unload", "{\"model\":\"nosuch\"}", &r);
     CHECK_INT(r.status, 404);
+}
+
+static void *slot_of(const char *body)
+{
+    struct resp r = { 0 };
+    call("POST", "/v1/chat/completions", body, &r);
+    return r.status == 200 ? atomic_load(&last_slot) : NULL;
+}
+
+/* A conversation's next turn goes to the idle slot that served its start
+ * (its KV cache holds the prefix), not merely to the slot idle longest. */
+TEST(turns_return_to_their_slot)
+{
+    start();
+#define TURN(c, more) "{\"model\":\"fake\",\"max_tokens\":1,\"messages\":[{\"role\":\"system\",\"content\":\"S\"}," \
+                      "{\"role\":\"user\",\"content\":\"" c "\"}" more "]}"
+#define MORE ",{\"role\":\"assistant\",\"content\":\"w0\"},{\"role\":\"user\",\"content\":\"more\"}"
+    void *a1 = slot_of(TURN("conv A", ""));
+    void *b1 = slot_of(TURN("conv B", ""));
+    void *b2 = slot_of(TURN("conv B", MORE));
+    void *a2 = slot_of(TURN("conv A", MORE));
+    CHECK(a1 && b1 && a1 != b1);
+    CHECK(b2 == b1);
+    CHECK(a2 == a1);
 }
 
 TEST(zz_stop)

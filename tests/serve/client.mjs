@@ -193,7 +193,21 @@ async function disconnect() {
   console.log("ok a client leaving mid-stream frees its slot");
 }
 
-const checks = { chat, stream, tools: toolsCheck, concurrent, disconnect };
+// A conversation's next turn lands on the slot whose KV cache holds its start,
+// even with --parallel slots and other conversations in between.
+async function cache() {
+  const ask = (messages) => client.chat.completions.create({ model, messages, max_tokens: 6, temperature: 0 });
+  const x = [{ role: "user", content: "Conversation X: tell me about the sea and the ships that sail on it." }];
+  const x1 = await ask(x);
+  await ask([{ role: "user", content: "Conversation Y, something else entirely." }]);
+  const x2 = await ask([...x, { role: "assistant", content: x1.choices[0].message.content }, { role: "user", content: "And then?" }]);
+  const cached = x2.usage.prompt_tokens_details?.cached_tokens ?? 0;
+  assert(cached >= x1.usage.prompt_tokens / 2,
+    `turn 2 reuses turn 1's KV cache (${cached} cached of ${x2.usage.prompt_tokens}; turn 1 had ${x1.usage.prompt_tokens})`);
+  console.log(`ok the next turn reuses its slot's KV cache (${cached} of ${x2.usage.prompt_tokens} prompt tokens cached)`);
+}
+
+const checks = { chat, stream, tools: toolsCheck, concurrent, disconnect, cache };
 const name = process.argv[2];
 if (!checks[name]) {
   console.error("usage: node client.mjs " + Object.keys(checks).join("|"));
