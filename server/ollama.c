@@ -221,6 +221,22 @@ static struct http_reply ol_error(unsigned status, const char *fmt, const char *
     return http_json(status, j);
 }
 
+static struct http_reply load_or_unload(const struct http_request *hr, const struct ol *o, const cJSON *keep_alive)
+{
+    int unload = (cJSON_IsNumber(keep_alive) && keep_alive->valuedouble == 0) ||
+                 (cJSON_IsString(keep_alive) && parse_duration_ms(keep_alive->valuestring) == 0);
+    int status = 500;
+    if (unload) {
+        if (sched_unload(hr->srv->sched, o->model, NULL, NULL) < 0)
+            return ol_error(404, "%s", err_msg());
+    } else if (sched_submit(hr->srv->sched, o->model, NULL, &status) < 0) {
+        return ol_error((unsigned)status, "%s", err_msg());
+    }
+    cJSON *j = piece(o, "", 0, NULL, 0, NULL, 0, 1);
+    cJSON_AddStringToObject(j, "done_reason", unload ? "unload" : "load");
+    return http_json(200, j);
+}
+
 static struct http_reply handle(const struct http_request *hr, int chat)
 {
     char err[512];
@@ -252,6 +268,14 @@ static struct http_reply handle(const struct http_request *hr, int chat)
     o->chat = chat;
     o->model = strdup(model->valuestring);
     clock_gettime(CLOCK_MONOTONIC, &o->t0);
+    /* No prompt or no messages: Ollama's way to load a model ahead, or with
+     * "keep_alive": 0 to unload it. */
+    const cJSON *what = cJSON_GetObjectItemCaseSensitive(body, chat ? "messages" : "prompt");
+    if (!what || cJSON_IsNull(what) || (cJSON_IsString(what) && !*what->valuestring) ||
+        (cJSON_IsArray(what) && cJSON_GetArraySize(what) == 0)) {
+        rep = load_or_unload(hr, o, cJSON_GetObjectItemCaseSensitive(body, "keep_alive"));
+        goto out;
+    }
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(body, "stream");
     o->stream = !cJSON_IsFalse(st); /* Ollama streams unless told not to */
 

@@ -290,9 +290,11 @@ int sched_submit(struct scheduler *s, const char *name, struct job *j, int *stat
         *status = 404;
         return -1;
     }
-    snprintf(j->model_name, sizeof j->model_name, "%s", e.name);
-    j->next = NULL;
-    j->failed = 0;
+    if (j) {
+        snprintf(j->model_name, sizeof j->model_name, "%s", e.name);
+        j->next = NULL;
+        j->failed = 0;
+    }
 
     pthread_mutex_lock(&s->mu);
     struct loaded *l = find_loaded(s, e.key);
@@ -323,6 +325,12 @@ int sched_submit(struct scheduler *s, const char *name, struct job *j, int *stat
             *status = 500;
         catalog_entry_free(&e);
         return -1;
+    }
+    if (!j) { /* load only */
+        l->last_used = now_ms();
+        pthread_mutex_unlock(&s->mu);
+        catalog_entry_free(&e);
+        return 0;
     }
     j->n_ctx = l->info.n_ctx;
     j->affinity = affinity(&j->in);

@@ -54,7 +54,7 @@ void sched_free(struct scheduler *s);
 
 /* Queue j on the model `name` names, loading it first when needed. -1 with
  * err set and *status (404 unknown model, 503 cannot load) when it cannot
- * be queued; j->done is then NOT called. */
+ * be queued; j->done is then NOT called. j NULL: only load the model. */
 int sched_submit(struct scheduler *s, const char *name, struct job *j, int *status);
 
 /* A loaded model, for `ps`. */

@@ -373,6 +373,18 @@ TEST(ollama_endpoints)
         lines++;
     CHECK_INT(lines, 3);
     CHECK(strstr(r.body, "\"done\":true,\"done_reason\":\"length\"") != NULL);
+    /* no prompt: load ahead; keep_alive 0: unload */
+    call("POST", "/api/unload", "{\"all\":true}", &r);
+    call("POST", "/api/generate", "{\"model\":\"fake\"}", &r);
+    CHECK(strstr(r.body, "\"done_reason\":\"load\"") != NULL);
+    call("GET", "/api/ps", NULL, &r);
+    CHECK(strstr(r.body, "\"name\":\"fake\"") != NULL);
+    call("POST", "/api/chat", "{\"model\":\"fake\",\"messages\":[],\"keep_alive\":0}", &r);
+    CHECK(strstr(r.body, "\"done_reason\":\"unload\"") != NULL);
+    call("GET", "/api/ps", NULL, &r);
+    CHECK_STR(r.body, "{\"models\":[]}");
+    call("POST", "/api/generate", "{\"model\":\"huge\"}", &r);
+    CHECK_INT(r.status, 503);
     call("GET", "/api/tags", NULL, &r);
     CHECK(strstr(r.body, "\"name\":\"fake\"") != NULL);
     call("POST", "/api/chat", "{\"model\":\"nosuch\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", &r);
