@@ -224,6 +224,7 @@ TEST(golden_templates_match_jinja2)
                 .eos_token = cJSON_GetStringValue(cJSON_GetObjectItem(tok, "eos_token")),
                 .add_generation_prompt = cJSON_IsTrue(cJSON_GetObjectItem(c, "add_generation_prompt")),
                 .tools = cJSON_GetObjectItem(c, "tools"),
+                .extra = cJSON_GetObjectItem(c, "extra"),
                 .now = now,
             };
             size_t len = 0;
@@ -305,7 +306,7 @@ TEST(family_detection)
         enum chat_family f;
     } want[] = {
         { "deepseek-r1", CHAT_FAMILY_DEEPSEEK_R1 }, { "deepseek-r1-reformatted", CHAT_FAMILY_DEEPSEEK_R1 },
-        { "llama3.1", CHAT_FAMILY_LLAMA3 }, { "llama3.2", CHAT_FAMILY_LLAMA3 }, { "qwen2.5", CHAT_FAMILY_CHATML },
+        { "llama3.1", CHAT_FAMILY_LLAMA3 }, { "llama3.2", CHAT_FAMILY_LLAMA3 }, { "qwen2.5", CHAT_FAMILY_CHATML }, { "qwen3", CHAT_FAMILY_CHATML },
         { "chatml", CHAT_FAMILY_CHATML }, { "mistral-v0.3", CHAT_FAMILY_MISTRAL }, { "gemma2", CHAT_FAMILY_GEMMA },
         { "gemma3", CHAT_FAMILY_GEMMA }, { "phi3", CHAT_FAMILY_PHI }, { "phi4", CHAT_FAMILY_PHI },
         { "phi4-mini", CHAT_FAMILY_PHI },

@@ -186,6 +186,11 @@ TEST(limits_stop_hostile_templates)
     CHECK(t == NULL);
     free(deep);
 
+    /* a 300-digit literal (found by fuzz_jinja: it overflowed the lexer's buffer) */
+    char lit[400] = "{{ 1.";
+    memset(lit + 5, '9', 300);
+    strcpy(lit + 305, " }}");
+    CHECK_FAILS(lit, NULL, "number literal too long");
     CHECK_FAILS("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", NULL, "nested too deeply");
     CHECK_FAILS("{{ range(100000000) | length }}", NULL, "range() too large");
     CHECK_FAILS("{{ range(-9223372036854775807, 9223372036854775807) | length }}", NULL, "too large");
