@@ -101,7 +101,15 @@ async function stream() {
     model, messages: [{ role: "user", content: "Tell me a story." }], max_tokens: 16, temperature: 0,
   });
   assert(textOf(whole.choices[0].message) === r.text, "streamed text equals the whole answer");
-  console.log("ok streamed chat with include_usage");
+  // the SDK's stream helper, which rebuilds the completion from the deltas
+  const helper = client.chat.completions.stream({
+    model, messages: [{ role: "user", content: "Tell me a story." }], max_tokens: 16, temperature: 0,
+  });
+  const final = await helper.finalChatCompletion();
+  // (the helper keeps only the last piece of fields it does not know, like reasoning_content)
+  assert(final.choices[0].finish_reason === "length" && final.choices[0].message.role === "assistant",
+    "stream helper: " + JSON.stringify(final.choices[0]));
+  console.log("ok streamed chat with include_usage, and the SDK's stream helper");
 }
 
 const tools = [{
@@ -141,7 +149,20 @@ async function toolsCheck() {
     await client.chat.completions.create({ model, messages: base, tools: [{ type: "function", function: {} }] });
   } catch (e) { status = e.status; }
   assert(status === 400, "a tool without a name is a 400, got " + status);
-  console.log("ok tools and role:tool messages through the template");
+  // the SDK's tool runner, as in its README, plain and streamed
+  for (const stream of [false, true]) {
+    const runner = client.chat.completions.runTools({
+      // the runner refuses answers cut by max_tokens, so a stop string ends this one
+      model, messages: [{ role: "user", content: "Weather in Paris?" }], max_tokens: 64, stop: [" "], temperature: 0, stream,
+      tools: [{ type: "function", function: {
+        name: "get_weather", parameters: tools[0].function.parameters, parse: JSON.parse,
+        function: async ({ city }) => ({ city, temperature: 21 }),
+      } }],
+    });
+    const fin = await runner.finalChatCompletion();
+    assert(fin.choices[0].message.role === "assistant", "runTools " + (stream ? "streamed" : "plain"));
+  }
+  console.log("ok tools and role:tool messages through the template; the SDK's runTools");
 }
 
 async function concurrent() {
