@@ -512,6 +512,23 @@ TEST(turns_return_to_their_slot)
     CHECK(a2 == a1);
 }
 
+TEST(durations)
+{
+    CHECK_INT(parse_duration_ms("5m"), 300000);
+    CHECK_INT(parse_duration_ms("30s"), 30000);
+    CHECK_INT(parse_duration_ms("1h30m"), 5400000);
+    CHECK_INT(parse_duration_ms("250ms"), 250);
+    CHECK_INT(parse_duration_ms("1.5s"), 1500);
+    CHECK_INT(parse_duration_ms("90"), 90000);
+    CHECK_INT(parse_duration_ms("0"), 0);
+    CHECK_INT(parse_duration_ms("-1"), -1);
+    CHECK_INT(parse_duration_ms(""), -2);
+    CHECK_INT(parse_duration_ms("5x"), -2);
+    CHECK_INT(parse_duration_ms("m"), -2);
+    CHECK_INT(parse_duration_ms("-5m"), -2);
+    CHECK_INT(parse_duration_ms("1s5"), -2);
+}
+
 TEST(zz_stop)
 {
     start();
