@@ -221,16 +221,38 @@ static struct http_reply ol_error(unsigned status, const char *fmt, const char *
     return http_json(status, j);
 }
 
+/* Ollama's keep_alive: a duration ("5m"), or a number of seconds; negative
+ * keeps the model loaded. -2 when absent, -3 (err set) when malformed. */
+static int64_t keep_alive_ms(const cJSON *k)
+{
+    if (!k || cJSON_IsNull(k))
+        return -2;
+    if (cJSON_IsNumber(k))
+        return k->valuedouble < 0 ? -1 : (int64_t)(k->valuedouble * 1000);
+    if (cJSON_IsString(k)) {
+        if (k->valuestring[0] == '-')
+            return -1;
+        int64_t ms = parse_duration_ms(k->valuestring);
+        return ms < -1 ? -3 : ms;
+    }
+    err_set("'keep_alive' must be a duration such as \"5m\" or a number of seconds");
+    return -3;
+}
+
 static struct http_reply load_or_unload(const struct http_request *hr, const struct ol *o, const cJSON *keep_alive)
 {
-    int unload = (cJSON_IsNumber(keep_alive) && keep_alive->valuedouble == 0) ||
-                 (cJSON_IsString(keep_alive) && parse_duration_ms(keep_alive->valuestring) == 0);
+    int64_t keep = keep_alive_ms(keep_alive);
+    int unload = keep == 0;
     int status = 500;
+    if (keep == -3)
+        return ol_error(400, "%s", err_msg());
     if (unload) {
         if (sched_unload(hr->srv->sched, o->model, NULL, NULL) < 0)
             return ol_error(404, "%s", err_msg());
     } else if (sched_submit(hr->srv->sched, o->model, NULL, &status) < 0) {
         return ol_error((unsigned)status, "%s", err_msg());
+    } else if (keep != -2) {
+        sched_keep_alive(hr->srv->sched, o->model, keep);
     }
     cJSON *j = piece(o, "", 0, NULL, 0, NULL, 0, 1);
     cJSON_AddStringToObject(j, "done_reason", unload ? "unload" : "load");
@@ -274,6 +296,11 @@ static struct http_reply handle(const struct http_request *hr, int chat)
     if (!what || cJSON_IsNull(what) || (cJSON_IsString(what) && !*what->valuestring) ||
         (cJSON_IsArray(what) && cJSON_GetArraySize(what) == 0)) {
         rep = load_or_unload(hr, o, cJSON_GetObjectItemCaseSensitive(body, "keep_alive"));
+        goto out;
+    }
+    int64_t keep = keep_alive_ms(cJSON_GetObjectItemCaseSensitive(body, "keep_alive"));
+    if (keep == -3) {
+        rep = ol_error(400, "%s", err_msg());
         goto out;
     }
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(body, "stream");
@@ -329,6 +356,8 @@ static struct http_reply handle(const struct http_request *hr, int chat)
         rep = ol_error((unsigned)r->err_status, "%s", r->err_msg);
         goto out;
     }
+    if (keep != -2)
+        sched_keep_alive(hr->srv->sched, model->valuestring, keep);
     rep = o->stream ? (struct http_reply){ 200, resp } : whole_reply(r);
 out:
     run_release(r);

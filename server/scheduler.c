@@ -45,6 +45,7 @@ struct loaded {
     uint64_t n_requests, n_generated;  /* served so far, tokens generated so far */
     int stopping;
     int64_t loaded_at, last_used;
+    int64_t keep_alive_ms;        /* a request's own keep-alive (Ollama's keep_alive), or KEEP_DEFAULT */
     struct loaded *next;
 };
 
@@ -56,6 +57,13 @@ struct scheduler {
     pthread_t janitor;
     int quit;
 };
+
+#define KEEP_DEFAULT INT64_MIN
+
+static int64_t keep_alive_of(const struct scheduler *s, const struct loaded *l)
+{
+    return l->keep_alive_ms != KEEP_DEFAULT ? l->keep_alive_ms : s->o.keep_alive_ms;
+}
 
 static int64_t now_ms(void)
 {
@@ -225,6 +233,7 @@ static struct loaded *load(struct scheduler *s, const struct catalog_entry *e, i
     }
     l->s = s;
     l->n_slots = s->o.parallel;
+    l->keep_alive_ms = KEEP_DEFAULT;
     pthread_cond_init(&l->work, NULL);
     l->model = s->o.ops->load((const char *const *)e->paths, e->n_paths, e->template_path, l->n_slots, &l->info,
                               status);
@@ -380,11 +389,12 @@ static void *janitor_main(void *arg)
             ts.tv_nsec -= 1000000000L;
         }
         pthread_cond_timedwait(&s->tick, &s->mu, &ts);
-        if (s->quit || s->o.keep_alive_ms < 0)
+        if (s->quit)
             continue;
         int64_t now = now_ms();
         for (struct loaded *l = s->models; l; l = l->next) {
-            if (l->n_active || l->n_queued || now - l->last_used < s->o.keep_alive_ms)
+            int64_t keep = keep_alive_of(s, l);
+            if (keep < 0 || l->n_active || l->n_queued || now - l->last_used < keep)
                 continue;
             unlink_loaded(s, l);
             pthread_mutex_unlock(&s->mu);
@@ -454,9 +464,8 @@ int sched_list(struct scheduler *s, struct sched_loaded **out, int *n)
         v[i].n_requests = l->n_requests;
         v[i].n_generated = l->n_generated;
         v[i].loaded_at = l->loaded_at;
-        v[i].expires_at = s->o.keep_alive_ms < 0 ? -1
-                          : (l->n_active || l->n_queued) ? 0
-                                                          : l->last_used + s->o.keep_alive_ms;
+        int64_t keep = keep_alive_of(s, l);
+        v[i].expires_at = keep < 0 ? -1 : (l->n_active || l->n_queued) ? 0 : l->last_used + keep;
     }
     pthread_mutex_unlock(&s->mu);
     *out = v;
@@ -507,4 +516,21 @@ int sched_unload(struct scheduler *s, const char *name, char ***names, int *n_na
         *n_names = v ? k : 0;
     }
     return n;
+}
+
+int sched_keep_alive(struct scheduler *s, const char *name, int64_t ms)
+{
+    struct catalog_entry e;
+    if (catalog_resolve(s->o.catalog, name, &e) < 0)
+        return -1;
+    pthread_mutex_lock(&s->mu);
+    struct loaded *l = find_loaded(s, e.key);
+    if (l) {
+        l->keep_alive_ms = ms;
+        l->last_used = now_ms();
+    }
+    pthread_cond_broadcast(&s->tick);
+    pthread_mutex_unlock(&s->mu);
+    catalog_entry_free(&e);
+    return 0;
 }

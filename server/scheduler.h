@@ -73,4 +73,8 @@ int sched_list(struct scheduler *s, struct sched_loaded **out, int *n);
  * Returns how many were unloaded; -1 with err set for an unknown name. */
 int sched_unload(struct scheduler *s, const char *name, char ***names, int *n_names);
 
+/* Give the loaded model `name` names its own keep-alive (ms, < 0 never),
+ * counted from now, instead of --keep-alive (Ollama's keep_alive). */
+int sched_keep_alive(struct scheduler *s, const char *name, int64_t ms);
+
 #endif

@@ -383,6 +383,17 @@ TEST(ollama_endpoints)
     CHECK(strstr(r.body, "\"done_reason\":\"unload\"") != NULL);
     call("GET", "/api/ps", NULL, &r);
     CHECK_STR(r.body, "{\"models\":[]}");
+    /* a request's own keep_alive: "-1" keeps the model past --keep-alive, 0 unloads after the answer */
+    call("POST", "/api/generate", "{\"model\":\"fake\",\"prompt\":\"x\",\"stream\":false,\"keep_alive\":-1}", &r);
+    usleep(900 * 1000);
+    call("GET", "/api/ps", NULL, &r);
+    CHECK(strstr(r.body, "\"name\":\"fake\"") && strstr(r.body, "\"expires_at\":null"));
+    call("POST", "/api/generate", "{\"model\":\"fake\",\"prompt\":\"x\",\"stream\":false,\"keep_alive\":\"0s\"}", &r);
+    usleep(600 * 1000);
+    call("GET", "/api/ps", NULL, &r);
+    CHECK_STR(r.body, "{\"models\":[]}");
+    call("POST", "/api/generate", "{\"model\":\"fake\",\"prompt\":\"x\",\"keep_alive\":\"soon\"}", &r);
+    CHECK_INT(r.status, 400);
     call("POST", "/api/generate", "{\"model\":\"huge\"}", &r);
     CHECK_INT(r.status, 503);
     call("GET", "/api/tags", NULL, &r);
