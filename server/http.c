@@ -119,6 +119,7 @@ static const struct route {
     { "GET", "/api/tags", ollama_tags },
     { "GET", "/api/ps", ollama_ps },
     { "GET", "/api/version", ollama_version },
+    { "POST", "/api/show", ollama_show },
     { "POST", "/api/unload", server_unload_handler },
     { "GET", "/", server_root_handler },
 };

@@ -13,6 +13,8 @@
 
 #include "../common/err.h"
 #include "../common/version.h"
+#include "../runtime/chat-template.h"
+#include "../runtime/gguf.h"
 #include "catalog.h"
 #include "openai.h"
 #include "request.h"
@@ -448,5 +450,70 @@ struct http_reply ollama_version(const struct http_request *r)
     (void)r;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "version", MODEL_VERSION);
+    return http_json(200, o);
+}
+
+/* POST /api/show {"model": NAME}: what a client needs to know before using
+ * a model: its template, details, metadata and capabilities. Reads the
+ * GGUF header only (the file is mapped, no weight page is touched). */
+struct http_reply ollama_show(const struct http_request *r)
+{
+    cJSON *body = cJSON_ParseWithLength(r->body, r->body_len);
+    const cJSON *model = cJSON_GetObjectItemCaseSensitive(body, "model");
+    if (!cJSON_IsString(model))
+        model = cJSON_GetObjectItemCaseSensitive(body, "name");
+    if (!cJSON_IsString(model)) {
+        cJSON_Delete(body);
+        return ol_error(400, "%s", "'model' is required");
+    }
+    struct catalog_entry e;
+    if (catalog_resolve(r->srv->catalog, model->valuestring, &e) < 0) {
+        struct http_reply rep = ol_error(404, "%s", err_msg());
+        cJSON_Delete(body);
+        return rep;
+    }
+    cJSON_Delete(body);
+    struct gguf *g = gguf_open(e.paths[0]);
+    if (!g) {
+        catalog_entry_free(&e);
+        return ol_error(500, "%s", err_msg());
+    }
+    cJSON *o = cJSON_CreateObject(), *info = cJSON_CreateObject();
+    struct gguf_str s;
+    char *tmpl = gguf_get_str(g, "tokenizer.chat_template", &s) == 0 ? gguf_strdup(s) : NULL;
+    cJSON_AddStringToObject(o, "template", tmpl ? tmpl : "");
+    cJSON *d = cJSON_AddObjectToObject(o, "details");
+    cJSON_AddStringToObject(d, "format", "gguf");
+    char *arch = gguf_get_str(g, "general.architecture", &s) == 0 ? gguf_strdup(s) : NULL;
+    cJSON_AddStringToObject(d, "family", arch ? arch : "");
+    uint32_t ft;
+    const char *ftn = gguf_get_u32(g, "general.file_type", &ft) == 0 ? gguf_file_type_name(ft) : NULL;
+    cJSON_AddStringToObject(d, "quantization_level", ftn ? ftn : "");
+    /* scalar metadata as model_info (token lists and merges are too big to be useful) */
+    for (uint64_t i = 0; i < g->n_kv; i++) {
+        const struct gguf_kv *kv = &g->kv[i];
+        if (kv->val.type == GGUF_ARRAY || gguf_str_eq(kv->key, "tokenizer.chat_template"))
+            continue;
+        char *key = gguf_strdup(kv->key), *val = gguf_value_to_string(&kv->val, 16);
+        if (key && val) {
+            if (kv->val.type == GGUF_STRING || kv->val.type == GGUF_BOOL)
+                cJSON_AddStringToObject(info, key, val);
+            else
+                cJSON_AddNumberToObject(info, key, strtod(val, NULL));
+        }
+        free(key);
+        free(val);
+    }
+    cJSON_AddItemToObject(o, "model_info", info);
+    cJSON *caps = cJSON_AddArrayToObject(o, "capabilities");
+    cJSON_AddItemToArray(caps, cJSON_CreateString("completion"));
+    if (tmpl && strstr(tmpl, "tool"))
+        cJSON_AddItemToArray(caps, cJSON_CreateString("tools"));
+    if (tmpl && chat_template_family(tmpl) == CHAT_FAMILY_DEEPSEEK_R1)
+        cJSON_AddItemToArray(caps, cJSON_CreateString("thinking"));
+    free(tmpl);
+    free(arch);
+    gguf_close(g);
+    catalog_entry_free(&e);
     return http_json(200, o);
 }

@@ -48,6 +48,8 @@ out=$(c "$URL/api/chat" -d "{\"model\":\"$NAME\",\"messages\":[{\"role\":\"user\
 lines=$(grep -c '"done":false' <<<"$out")
 check "POST /api/chat streams NDJSON lines then done" \
     test "$lines" -ge 2 -a "$(tail -n1 <<<"$out" | grep -c '"done":true')" = 1
+expect_output "POST /api/show gives template, details and capabilities" '"quantization_level":"Q8_0".*"capabilities":\["completion","tools","thinking"\]' \
+    c "$URL/api/show" -d "{\"model\":\"$NAME\"}"
 expect_output "GET /api/ps shows the loaded model" "\"name\":\"$NAME\".*\"slots\":4" c "$URL/api/ps"
 expect_output "docker model runner prefix" "\"id\":\"$NAME\"" c "$URL/engines/llama.cpp/v1/models"
 expect_output "unknown model is 404" '^404 .*"code":"model_not_found"' \
