@@ -317,21 +317,29 @@ int sched_submit(struct scheduler *s, const char *name, struct job *j, int *stat
             l = load(s, &e, status);
             pthread_mutex_lock(&s->mu);
             if (l) {
-                l->next = s->models;
-                s->models = l;
                 for (int i = 0; i < l->n_slots; i++) {
                     if (pthread_create(&l->workers[i].thread, NULL, worker_main, &l->workers[i]))
                         break;
                     l->n_started++;
                 }
+                if (l->n_started) {
+                    l->next = s->models;
+                    s->models = l;
+                } else { /* no thread to serve it: give it back */
+                    l->stopping = 1;
+                    pthread_mutex_unlock(&s->mu);
+                    destroy_loaded(s, l);
+                    pthread_mutex_lock(&s->mu);
+                    l = NULL;
+                    *status = 503;
+                    err_set("cannot start a thread for the model's slots");
+                }
             }
         }
         pthread_mutex_unlock(&s->load_mu);
     }
-    if (!l || l->n_started == 0) {
+    if (!l) {
         pthread_mutex_unlock(&s->mu);
-        if (l && !*status)
-            *status = 500;
         catalog_entry_free(&e);
         return -1;
     }
