@@ -4,6 +4,7 @@
  * for a batch (prompt processing). A measuring tool, not a test.
  *
  *   build/rel/tools/kern_bench [N K M reps]    default 4096 4096 1 20
+ *   env: THREADS=n (default 1), TYPES=Q4_K,Q6_K (default all), LEVEL=avx512 (default every level)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "../../kernels/cpu.h"
 #include "../../kernels/ggml-type.h"
 #include "../../kernels/matmul.h"
+#include "../../kernels/threadpool.h"
 #include "../kernels-testlib.h"
 
 static double now(void)
@@ -27,7 +29,8 @@ int main(int argc, char **argv)
     int64_t N = argc > 1 ? atoll(argv[1]) : 4096, K = argc > 2 ? atoll(argv[2]) : 4096;
     int64_t M = argc > 3 ? atoll(argv[3]) : 1;
     int reps = argc > 4 ? atoi(argv[4]) : 20;
-    const char *only = getenv("TYPES");
+    const char *only = getenv("TYPES"), *lvl = getenv("LEVEL");
+    struct kern_pool *pool = kern_pool_new(getenv("THREADS") ? atoi(getenv("THREADS")) : 1);
     static const uint32_t types[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K, GGML_TYPE_Q5_K, GGML_TYPE_Q3_K, GGML_TYPE_Q2_K,
                                       GGML_TYPE_IQ2_XXS, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_F16, GGML_TYPE_BF16,
                                       GGML_TYPE_F32 };
@@ -44,13 +47,15 @@ int main(int argc, char **argv)
         for (int64_t r = 0; r < N; r++)
             tl_random_blocks(types[t], W + r * ggml_row_size(types[t], K), K);
         for (int level = 0; level <= kern_cpu_best(); level++) {
+            if (lvl && strcmp(lvl, kern_cpu_level_name(level)))
+                continue;
             kern_cpu_use(level);
-            kern_matmul(types[t], W, N, K, x, M, out);
+            kern_matmul_ex(types[t], W, N, K, x, M, out, pool);
             int r = level == 0 ? (reps + 9) / 10 : reps;
             double dt = 1e30; /* the fastest call: the machine is shared, the minimum is the kernel */
             for (int i = 0; i < r; i++) {
                 double t0 = now();
-                kern_matmul(types[t], W, N, K, x, M, out);
+                kern_matmul_ex(types[t], W, N, K, x, M, out, pool);
                 double e = now() - t0;
                 dt = e < dt ? e : dt;
             }
@@ -59,6 +64,7 @@ int main(int argc, char **argv)
         }
         free(W);
     }
+    kern_pool_free(pool);
     free(x);
     free(out);
     return 0;
