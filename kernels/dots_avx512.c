@@ -93,17 +93,105 @@ static void vec_dot_q6_K_q8_K_avx512(int n, float *s, const void *vx, const void
     *s = hsum_ps16(acc);
 }
 
+/* Q4_K against 4 activation rows: the weights are decoded once per block. */
+static void vec_dot4_q4_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q4_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    __m512i idx[4];
+    for (int c = 0; c < 4; c++)
+        idx[c] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * c))),
+                                    _mm256_set1_epi16((short)(2 * c + 1)), 1);
+    __m512 acc[4];
+    __m256 accm[4];
+    for (int r = 0; r < 4; r++) {
+        acc[r] = _mm512_setzero_ps();
+        accm[r] = _mm256_setzero_ps();
+    }
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m256i m2 = _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
+        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+        const float d = fp16_to_fp32(x[i].d), dmin = fp16_to_fp32(x[i].dmin);
+        __m512i sumi[4] = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                            _mm512_setzero_si512() };
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = load256(x[i].qs + 32 * c);
+            const __m512i w = _mm512_and_si512(
+                _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), m4);
+            const __m512i scv = _mm512_permutexvar_epi16(idx[c], sc);
+            for (int r = 0; r < 4; r++)
+                sumi[r] = _mm512_dpwssd_epi32(sumi[r], _mm512_maddubs_epi16(w, _mm512_loadu_si512(y[r][i].qs + 64 * c)),
+                                              scv);
+        }
+        for (int r = 0; r < 4; r++) {
+            const __m256i pm = _mm256_madd_epi16(m2, load256(y[r][i].bsums));
+            accm[r] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * y[r][i].d), _mm256_cvtepi32_ps(pm), accm[r]);
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(d * y[r][i].d), _mm512_cvtepi32_ps(sumi[r]), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = hsum_ps16(acc[r]) - hsum_ps8(accm[r]);
+}
+
+static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q6_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    const __m512i m4 = _mm512_set1_epi8(0xF), m3 = _mm512_set1_epi8(3);
+    __m512i idx[4];
+    for (int h = 0; h < 2; h++)
+        for (int half = 0; half < 2; half++) {
+            const int b = 8 * h + 4 * half;
+            idx[2 * h + half] = _mm512_inserti64x4(
+                _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(b + 1)), _mm_set1_epi16((short)b))),
+                _mm256_set_m128i(_mm_set1_epi16((short)(b + 3)), _mm_set1_epi16((short)(b + 2))), 1);
+        }
+    __m512 acc[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+        const __m512i sc = _mm512_castsi256_si512(sc16);
+        __m512i sumi[4] = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                            _mm512_setzero_si512() };
+        for (int h = 0; h < 2; h++) {
+            const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * h);
+            const __m256i qh = load256(x[i].qh + 32 * h);
+            const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+            const __m512i a = _mm512_or_si512(_mm512_and_si512(l, m4),
+                                              _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
+            const __m512i b = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                                              _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 4), m3), 4));
+            const __m512i sa = _mm512_permutexvar_epi16(idx[2 * h], sc), sb = _mm512_permutexvar_epi16(idx[2 * h + 1], sc);
+            for (int r = 0; r < 4; r++) {
+                const __m512i pa = _mm512_maddubs_epi16(a, _mm512_loadu_si512(y[r][i].qs + 128 * h));
+                const __m512i pb = _mm512_maddubs_epi16(b, _mm512_loadu_si512(y[r][i].qs + 128 * h + 64));
+                sumi[r] = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(sumi[r], pa, sa), pb, sb);
+            }
+        }
+        const float d = fp16_to_fp32(x[i].d);
+        for (int r = 0; r < 4; r++) {
+            const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(sc16, load256(y[r][i].bsums)), 5);
+            const __m512i sumc = _mm512_sub_epi32(sumi[r], _mm512_castsi256_si512(corr));
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(d * y[r][i].d), _mm512_cvtepi32_ps(sumc), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = hsum_ps16(acc[r]);
+}
+
 const struct kern_dot_impl kern_dots_avx512[] = {
-    { GGML_TYPE_F32, vec_dot_f32_simd },
-    { GGML_TYPE_F16, vec_dot_f16_simd },
-    { GGML_TYPE_BF16, vec_dot_bf16_simd },
-    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd },
-    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd },
-    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd },
-    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd },
-    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512 },
-    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_simd },
-    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512 },
-    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd },
-    { GGML_TYPE_COUNT, NULL },
+    { GGML_TYPE_F32, vec_dot_f32_simd, NULL },
+    { GGML_TYPE_F16, vec_dot_f16_simd, NULL },
+    { GGML_TYPE_BF16, vec_dot_bf16_simd, NULL },
+    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd },
+    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL },
+    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd, NULL },
+    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd, NULL },
+    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512 },
+    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_simd, NULL },
+    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512 },
+    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd, vec_dot4_iq2_xxs_q8_K_simd },
+    { GGML_TYPE_COUNT, NULL, NULL },
 };

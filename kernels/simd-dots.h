@@ -133,6 +133,11 @@ SIMD_FN void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* the 4 activation rows of a 4-row kernel */
+#define ROWS4(T, name, vy, ystride)                                                                                \
+    const T *name[4] = { (const T *)(vy), (const T *)((const char *)(vy) + (ystride)),                             \
+                         (const T *)((const char *)(vy) + 2 * (ystride)), (const T *)((const char *)(vy) + 3 * (ystride)) }
+
 /* ---- Q8_0, Q4_0 (x Q8_0) --------------------------------------------------------------- */
 
 /* signed x signed bytes: |x| against y carrying x's sign */
@@ -151,6 +156,23 @@ SIMD_FN void vec_dot_q8_0_q8_0_simd(int n, float *s, const void *vx, const void 
         acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
     }
     *s = hsum_ps8(acc);
+}
+
+SIMD_FN void vec_dot4_q8_0_q8_0_simd(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q8_0 *x = vx;
+    ROWS4(block_q8_0, y, vy, ys);
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int i = 0; i < n / QK8_0; i++) {
+        const __m256i xv = load256(x[i].qs), ax = _mm256_sign_epi8(xv, xv);
+        const float dx = fp16_to_fp32(x[i].d);
+        for (int r = 0; r < 4; r++) {
+            const __m256i p = dot_u8s8(ax, _mm256_sign_epi8(load256(y[r][i].qs), xv));
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dx * fp16_to_fp32(y[r][i].d)), _mm256_cvtepi32_ps(p), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = hsum_ps8(acc[r]);
 }
 
 SIMD_FN void vec_dot_q4_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
@@ -369,6 +391,44 @@ SIMD_FN void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const vo
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
     *s = 0.125f * hsum_ps8(acc);
+}
+
+
+SIMD_FN void vec_dot4_iq2_xxs_q8_K_simd(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_iq2_xxs *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int i = 0; i < n / QK_K; i++) {
+        __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                            _mm256_setzero_si256() };
+        for (int g = 0; g < QK_K / 32; g++) {
+            uint32_t aux[2];
+            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
+            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
+                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
+                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
+                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
+            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
+                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
+                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
+            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
+            const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits), one);
+            const __m256i ls = _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1));
+            for (int r = 0; r < 4; r++) {
+                const __m256i q8 = _mm256_sign_epi8(load256(y[r][i].qs + 32 * g), sgn);
+                sumi[r] = _mm256_add_epi32(sumi[r], dot_scaled(grid, q8, ls));
+            }
+        }
+        const float d = fp16_to_fp32(x[i].d);
+        for (int r = 0; r < 4; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * y[r][i].d), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = 0.125f * hsum_ps8(acc[r]);
 }
 
 #endif
