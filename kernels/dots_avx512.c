@@ -52,6 +52,40 @@ static void vec_dot_q4_K_q8_K_avx512(int n, float *s, const void *vx, const void
     *s = hsum_ps16(acc) - hsum_ps8(accm);
 }
 
+static void vec_dot_q5_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_K *x = vx;
+    const __m512i one = _mm512_set1_epi8(1);
+    const block_q8_K *y = vy;
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    /* lanes 0..15 take scale 2c, lanes 16..31 scale 2c+1 (int16 lanes) */
+    __m512i idx[4];
+    for (int c = 0; c < 4; c++)
+        idx[c] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * c))),
+                                    _mm256_set1_epi16((short)(2 * c + 1)), 1);
+    __m512 acc = _mm512_setzero_ps();
+    __m256 accm = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
+                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
+        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+        const __m256i qh = load256(x[i].qh);
+        const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 1), 1);
+        __m512i sumi = _mm512_setzero_si512();
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = load256(x[i].qs + 32 * c);
+            const __m512i w = _mm512_or_si512(
+                _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), m4),
+                _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 2 * c), one), 4));
+            const __m512i p = _mm512_maddubs_epi16(w, _mm512_loadu_si512(y[i].qs + 64 * c));
+            sumi = _mm512_dpwssd_epi32(sumi, p, _mm512_permutexvar_epi16(idx[c], sc));
+        }
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm512_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps16(acc) - hsum_ps8(accm);
+}
+
 static void vec_dot_q6_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
 {
     const block_q6_K *x = vx;
@@ -93,6 +127,60 @@ static void vec_dot_q6_K_q8_K_avx512(int n, float *s, const void *vx, const void
     *s = hsum_ps16(acc);
 }
 
+/* ---- float formats: 16 lanes, 4 accumulators ---------------------------------- */
+
+#define F16X16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+#define F32X16(p) _mm512_loadu_ps(p)
+
+#define FLOAT_DOT_512(LOAD, CONV)                                                                                \
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps(), a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps(); \
+    int i = 0;                                                                                                     \
+    for (; i + 64 <= n; i += 64) {                                                                                 \
+        a0 = _mm512_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                                                        \
+        a1 = _mm512_fmadd_ps(LOAD(x + i + 16), LOAD(y + i + 16), a1);                                              \
+        a2 = _mm512_fmadd_ps(LOAD(x + i + 32), LOAD(y + i + 32), a2);                                              \
+        a3 = _mm512_fmadd_ps(LOAD(x + i + 48), LOAD(y + i + 48), a3);                                              \
+    }                                                                                                              \
+    for (; i + 16 <= n; i += 16)                                                                                   \
+        a0 = _mm512_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                                                        \
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));                \
+    for (; i < n; i++)                                                                                             \
+        sum += CONV(x[i]) * CONV(y[i]);                                                                            \
+    *s = sum
+
+static inline float f32_id(float f)
+{
+    return f;
+}
+
+static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    FLOAT_DOT_512(F16X16, fp16_to_fp32);
+}
+
+static void vec_dot_f32_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    FLOAT_DOT_512(F32X16, f32_id);
+}
+
+/* BF16 pairs multiplied and summed into float lanes by vdpbf16ps */
+static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
+        a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(x + i + 32), (__m512bh)_mm512_loadu_si512(y + i + 32));
+    }
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+    for (; i < n; i++)
+        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+    *s = sum;
+}
+
 /* Q4_K against 4 activation rows: the weights are decoded once per block. */
 static void vec_dot4_q4_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
@@ -121,6 +209,53 @@ static void vec_dot4_q4_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
             const __m256i q = load256(x[i].qs + 32 * c);
             const __m512i w = _mm512_and_si512(
                 _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), m4);
+            const __m512i scv = _mm512_permutexvar_epi16(idx[c], sc);
+            for (int r = 0; r < 4; r++)
+                sumi[r] = _mm512_dpwssd_epi32(sumi[r], _mm512_maddubs_epi16(w, _mm512_loadu_si512(y[r][i].qs + 64 * c)),
+                                              scv);
+        }
+        for (int r = 0; r < 4; r++) {
+            const __m256i pm = _mm256_madd_epi16(m2, load256(y[r][i].bsums));
+            accm[r] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * y[r][i].d), _mm256_cvtepi32_ps(pm), accm[r]);
+            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(d * y[r][i].d), _mm512_cvtepi32_ps(sumi[r]), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = hsum_ps16(acc[r]) - hsum_ps8(accm[r]);
+}
+
+/* Q5_K against 4 activation rows. */
+static void vec_dot4_q5_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q5_K *x = vx;
+    const __m512i one = _mm512_set1_epi8(1);
+    ROWS4(block_q8_K, y, vy, ys);
+    const __m512i m4 = _mm512_set1_epi8(0xF);
+    __m512i idx[4];
+    for (int c = 0; c < 4; c++)
+        idx[c] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * c))),
+                                    _mm256_set1_epi16((short)(2 * c + 1)), 1);
+    __m512 acc[4];
+    __m256 accm[4];
+    for (int r = 0; r < 4; r++) {
+        acc[r] = _mm512_setzero_ps();
+        accm[r] = _mm256_setzero_ps();
+    }
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m256i m2 = _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
+        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+        const float d = fp16_to_fp32(x[i].d), dmin = fp16_to_fp32(x[i].dmin);
+        __m512i sumi[4] = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
+                            _mm512_setzero_si512() };
+        const __m256i qh = load256(x[i].qh);
+        const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 1), 1);
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = load256(x[i].qs + 32 * c);
+            const __m512i w = _mm512_or_si512(
+                _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), m4),
+                _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 2 * c), one), 4));
             const __m512i scv = _mm512_permutexvar_epi16(idx[c], sc);
             for (int r = 0; r < 4; r++)
                 sumi[r] = _mm512_dpwssd_epi32(sumi[r], _mm512_maddubs_epi16(w, _mm512_loadu_si512(y[r][i].qs + 64 * c)),
@@ -182,15 +317,15 @@ static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
 }
 
 const struct kern_dot_impl kern_dots_avx512[] = {
-    { GGML_TYPE_F32, vec_dot_f32_simd, NULL },
-    { GGML_TYPE_F16, vec_dot_f16_simd, NULL },
-    { GGML_TYPE_BF16, vec_dot_bf16_simd, NULL },
+    { GGML_TYPE_F32, vec_dot_f32_avx512, NULL },
+    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL },
+    { GGML_TYPE_BF16, vec_dot_bf16_avx512, NULL },
     { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd },
     { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL },
     { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd, NULL },
     { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd, NULL },
     { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512 },
-    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_simd, NULL },
+    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512 },
     { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512 },
     { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd, vec_dot4_iq2_xxs_q8_K_simd },
     { GGML_TYPE_COUNT, NULL, NULL },

@@ -148,14 +148,30 @@ static inline void get_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t
     }
 }
 
-/* The 16 signed 6-bit scales of a Q3_K block, unpacked (each minus 32). */
+/*
+ * The 16 6-bit scales of a Q3_K block as 4 little-endian words of 4 bytes,
+ * not yet offset: low 4 bits from the nibbles of bytes 0..7 (scales 0..7
+ * low nibbles, 8..15 high nibbles), high 2 bits from bytes 8..11 (2 bits
+ * per scale, 4 scales per bit pair).
+ */
+static inline void q3k_scale_words(const uint8_t *packed, uint32_t r[4])
+{
+    uint32_t a[3];
+    memcpy(a, packed, 12);
+    const uint32_t k1 = 0x03030303, k2 = 0x0f0f0f0f;
+    r[0] = (a[0] & k2) | (((a[2] >> 0) & k1) << 4);
+    r[1] = (a[1] & k2) | (((a[2] >> 2) & k1) << 4);
+    r[2] = ((a[0] >> 4) & k2) | (((a[2] >> 4) & k1) << 4);
+    r[3] = ((a[1] >> 4) & k2) | (((a[2] >> 6) & k1) << 4);
+}
+
+/* The 16 signed scales of a Q3_K block (each stored value minus 32). */
 static inline void q3k_unpack_scales(const uint8_t *packed, int8_t out[16])
 {
-    for (int j = 0; j < 16; j++) {
-        int lo = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
-        int hi = (packed[8 + (j & 3)] >> (2 * (j >> 2))) & 3;
-        out[j] = (int8_t)((lo | (hi << 4)) - 32);
-    }
+    uint32_t r[4];
+    q3k_scale_words(packed, r);
+    for (int j = 0; j < 16; j++)
+        out[j] = (int8_t)((int)((r[j / 4] >> (8 * (j % 4))) & 0xFF) - 32);
 }
 
 #endif

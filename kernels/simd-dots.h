@@ -314,8 +314,11 @@ SIMD_FN void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void 
     const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
+        uint32_t r[4];
+        q3k_scale_words(x[i].scales, r);
         int8_t sc[16];
-        q3k_unpack_scales(x[i].scales, sc);
+        _mm_storeu_si128((__m128i *)sc, _mm_sub_epi8(_mm_set_epi32((int)r[3], (int)r[2], (int)r[1], (int)r[0]),
+                                                     _mm_set1_epi8(32)));
         const __m256i hm = load256(x[i].hmask);
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
