@@ -127,6 +127,27 @@ static inline int nearest_int(float f)
     return (i & 0x007fffff) - 0x00400000;
 }
 
+/*
+ * Float order of the scalar dot products. Rounding near-ties in the next layer's activation quantizer
+ * amplify even one-ulp differences, so the dot products that llama.cpp's
+ * x86 build computes in 8 float lanes are computed here in the same 8
+ * lanes: lane k sums, over every 32-byte group of the block, the products
+ * of bytes 4k..4k+3 (an integer, exact), one fused multiply-add per block
+ * per lane, then the lanes are added in the order of its hsum_float_8:
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). The SIMD twins keep the same
+ * integers per lane, so every level returns the same bits.
+ */
+static inline float hsum8_lanes(const float a[8])
+{
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+/* sum of w[b]*q[b] over bytes 4k..4k+3 of a 32-byte group (lane k) */
+static inline int lane4(const uint8_t *w, const int8_t *q, int k)
+{
+    return w[4 * k] * q[4 * k] + w[4 * k + 1] * q[4 * k + 1] + w[4 * k + 2] * q[4 * k + 2] + w[4 * k + 3] * q[4 * k + 3];
+}
+
 /* IQ2_XXS format constants (kernels/iq2xxs-tables.c) */
 extern const uint64_t iq2xxs_grid[256];
 extern const uint8_t ksigns_iq2xs[128];

@@ -16,27 +16,6 @@
 
 #include "quant-blocks.h"
 
-/*
- * Float order. Rounding near-ties in the next layer's activation quantizer
- * amplify even one-ulp differences, so the dot products that llama.cpp's
- * x86 build computes in 8 float lanes are computed here in the same 8
- * lanes: lane k sums, over every 32-byte group of the block, the products
- * of bytes 4k..4k+3 (an integer, exact), one fused multiply-add per block
- * per lane, then the lanes are added in the order of its hsum_float_8:
- * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). The SIMD twins keep the same
- * integers per lane, so every level returns the same bits.
- */
-static inline float hsum8_lanes(const float a[8])
-{
-    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
-}
-
-/* sum of w[b]*q[b] over bytes 4k..4k+3 of a 32-byte group (lane k) */
-static inline int lane4(const uint8_t *w, const int8_t *q, int k)
-{
-    return w[4 * k] * q[4 * k] + w[4 * k + 1] * q[4 * k + 1] + w[4 * k + 2] * q[4 * k + 2] + w[4 * k + 3] * q[4 * k + 3];
-}
-
 /* ---- Q8_K: activations --------------------------------------------------- */
 
 /*
@@ -171,33 +150,34 @@ void dequantize_row_q3_K(const void *vx, float *y, int64_t n)
     }
 }
 
+/* Q3_K . Q8_K in llama.cpp's x86 float order: the 8 lanes of Q6_K's layout, values q - 4*(no high bit). */
 void vec_dot_q3_K_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q3_K *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK_K; i++) {
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
         int8_t sc[16];
         q3k_unpack_scales(x[i].scales, sc);
-        const int8_t *q8 = y[i].qs;
-        const uint8_t *q = x[i].qs;
-        int isum = 0, is = 0;
-        uint8_t m = 1;
-        for (int h = 0; h < 2; h++, q += 32) {
-            for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
-                for (int k = 0; k < 2; k++, q8 += 16) {
-                    int sumi = 0;
-                    for (int l = 0; l < 16; l++) {
-                        int v = ((q[16 * k + l] >> shift) & 3) - ((x[i].hmask[16 * k + l] & m) ? 0 : 4);
-                        sumi += q8[l] * v;
+        int lanes[8] = { 0 };
+        for (int h = 0; h < 2; h++) {
+            for (int p = 0; p < 4; p++) {
+                const int8_t *q8 = y[i].qs + 128 * h + 32 * p;
+                for (int k = 0; k < 8; k++) {
+                    int sum = 0;
+                    for (int b = 4 * k; b < 4 * k + 4; b++) {
+                        const int v = ((x[i].qs[32 * h + b] >> (2 * p)) & 3) - (((x[i].hmask[b] >> (4 * h + p)) & 1) ? 0 : 4);
+                        sum += v * q8[b];
                     }
-                    isum += sc[is++] * sumi;
+                    lanes[k] += sc[8 * h + 2 * p + (k >= 4)] * sum;
                 }
             }
         }
-        sum += fp16_to_fp32(x[i].d) * y[i].d * (float)isum;
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = sum;
+    *s = hsum8_lanes(acc);
 }
 
 /* ---- Q4_K ------------------------------------------------------------------ */
