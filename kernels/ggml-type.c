@@ -66,13 +66,27 @@ static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_TQ2_0]   = { .name = "TQ2_0",   .blck_size = 256, .type_size = 66 },
 };
 
+/* 4-row kernels of the installed level (internal: kernels/dispatch.h) */
+static kern_vec_dot4_fn dot4[GGML_TYPE_COUNT];
+
 void kern_types_install(const struct kern_dot_impl *impls)
 {
-    for (int t = 0; t < GGML_TYPE_COUNT; t++)
+    for (int t = 0; t < GGML_TYPE_COUNT; t++) {
         type_traits[t].vec_dot = type_traits[t].vec_dot_ref;
-    for (; impls && impls->vec_dot; impls++)
-        if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref)
+        dot4[t] = NULL;
+    }
+    for (; impls && impls->vec_dot; impls++) {
+        if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref) {
             type_traits[impls->type].vec_dot = impls->vec_dot;
+            dot4[impls->type] = impls->vec_dot4;
+        }
+    }
+}
+
+kern_vec_dot4_fn kern_get_dot4(uint32_t t)
+{
+    ggml_get_type_traits(t); /* dispatch runs first */
+    return t < GGML_TYPE_COUNT ? dot4[t] : NULL;
 }
 
 static pthread_once_t dispatch_once = PTHREAD_ONCE_INIT;

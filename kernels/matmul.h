@@ -22,6 +22,17 @@
  */
 int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out);
 
+struct kern_pool;
+
+/*
+ * kern_matmul on the threads of `pool` (NULL: the calling thread only).
+ * The activation rows are split among the threads, then the weight rows in
+ * chunks taken from a shared counter. Each output is one vec_dot whichever
+ * thread computes it, so the result is identical for any thread count.
+ */
+int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out,
+                   struct kern_pool *pool);
+
 /* dst[0..n-1] = row src of type `type`, as floats (token embeddings). 0, or -1 + err_set. */
 int kern_dequantize_row(uint32_t type, const void *src, float *dst, int64_t n);
 
