@@ -3,14 +3,14 @@
  * template can call, with Jinja2's (and Python's) behaviour.
  *
  * Filters: abs attr capitalize count d default dictsort e escape first float
- *   indent int items join last length list lower map max min reject
+ *   format indent int items join last length list lower map max min reject
  *   rejectattr replace reverse round safe select selectattr sort string sum
  *   title tojson trim unique upper
  * Tests: boolean callable defined divisibleby eq equalto even false float ge
  *   gt greaterthan in integer iterable le lower lt lessthan mapping ne none
  *   number odd sameas sequence string true undefined upper
  * Methods: str.strip lstrip rstrip split rsplit splitlines startswith endswith
- *   replace upper lower title capitalize find rfind count join isdigit
+ *   replace upper lower title capitalize find rfind count join format isdigit
  *   isalpha isalnum isspace isupper islower; dict.items keys values get
  * Globals: range namespace dict raise_exception strftime_now
  *
@@ -392,7 +392,7 @@ int jtest_apply(struct jctx *c, const char *t, struct jval v, struct jval *argv,
 /* ---- filters --------------------------------------------------------------------- */
 
 static const char *const filter_names[] = {
-    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "format",
     "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "reject",
     "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "sort", "string", "sum",
     "title", "tojson", "trim", "unique", "upper", NULL
@@ -822,6 +822,22 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
         return map_case(c, s, 4);
     if (F("e") || F("escape"))
         return html_escape(c, s);
+    if (F("format")) {                       /* "%s, %s"|format(a, b): printf style */
+        if (nargs && nkw)
+            jthrow(c, "can't handle positional and keyword arguments at the same time");
+        struct jval t;
+        if (nkw) {
+            t = jv_dict(c, nkw);
+            for (size_t i = 0; i < nkw; i++)
+                jd_set_str(c, t.u.d, kwn[i], kwv[i]);
+        } else {
+            t = jv_list(c, nargs);
+            t.u.l->tuple = 1;
+            for (size_t i = 0; i < nargs; i++)
+                jl_push(c, t.u.l, argv[i]);
+        }
+        return jformat_percent(c, s, t);
+    }
     if (F("replace")) {
         struct jval cnt = arg(a, 2, "count", jv_none());
         return str_replace(c, s, arg(a, 0, "old", jv_undef("replace() needs 2 arguments")),
@@ -983,6 +999,8 @@ static int str_method(struct jctx *c, struct jval s, const char *m, const struct
         struct jval cnt = arg(a, 2, "count", jv_int(-1));
         *out = str_replace(c, s, arg(a, 0, NULL, jv_undef("replace() needs 2 arguments")),
                            arg(a, 1, NULL, jv_undef("replace() needs 2 arguments")), need_int(c, cnt, "count"));
+    } else if (M("format")) {
+        *out = jformat_brace(c, s, a->v, a->n, a->kwn, a->kwv, a->nkw);
     } else if (M("upper")) {
         *out = map_case(c, s, 1);
     } else if (M("lower")) {
@@ -1087,17 +1105,23 @@ int jglobal_lookup(const char *name, struct jval *out)
     for (int i = 0; names[i]; i++) {
         if (!strcmp(name, names[i])) {
             out->t = JT_FUNC;
-            out->u.fn = i;
+            out->u.fn.id = i;
+            out->u.fn.arg = 0;
             return 1;
         }
     }
     return 0;
 }
 
-struct jval jfunc_call(struct jctx *c, int fn, struct jval *argv, size_t nargs, const char **kwn,
+struct jval jfunc_call(struct jctx *c, struct jval f, struct jval *argv, size_t nargs, const char **kwn,
                        struct jval *kwv, size_t nkw)
 {
+    int fn = f.u.fn.id;
     switch (fn) {
+    case JF_CYCLE:
+        if (nargs == 0)
+            jthrow(c, "no items for cycling given");
+        return argv[(size_t)(f.u.fn.arg % (int64_t)nargs)];
     case JF_RANGE: {
         if (nargs < 1 || nargs > 3 || nkw)
             jthrow(c, "range() takes 1 to 3 integer arguments");
@@ -1141,13 +1165,13 @@ struct jval jfunc_call(struct jctx *c, int fn, struct jval *argv, size_t nargs, 
         jthrow(c, "%s", m.u.s->p);
     }
     case JF_STRFTIME: {
-        struct jval f = need_str(c, nargs ? argv[0] : jv_undef("strftime_now() needs a format"), "format");
+        struct jval fs = need_str(c, nargs ? argv[0] : jv_undef("strftime_now() needs a format"), "format");
         time_t now = c->now ? c->now : time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
         char buf[512];
-        size_t n = f.u.s->n ? strftime(buf, sizeof buf, f.u.s->p, &tm) : 0;
-        if (f.u.s->n && n == 0)
+        size_t n = fs.u.s->n ? strftime(buf, sizeof buf, fs.u.s->p, &tm) : 0;
+        if (fs.u.s->n && n == 0)
             jthrow(c, "strftime_now() result too long");
         return jv_str(c, buf, n);
     }

@@ -319,7 +319,7 @@ int jv_equal(struct jval a, struct jval b)
         return 1;
     case JT_NS: return a.u.d == b.u.d;
     case JT_MACRO: return a.u.m == b.u.m;
-    case JT_FUNC: return a.u.fn == b.u.fn;
+    case JT_FUNC: return a.u.fn.id == b.u.fn.id && a.u.fn.arg == b.u.fn.arg;
     default: return 0;
     }
 }
