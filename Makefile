@@ -41,14 +41,17 @@ define flavour
 build/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
 	@echo "  CC  $(1)/$$<"
-	@$$(CC) $(2) $$(if $$(findstring _avx512.c,$$<),$$(AVX512_FLAGS),$$(if $$(findstring _avx2.c,$$<),$$(AVX2_FLAGS))) -c $$< -o $$@
+	@$(3) $(2) $$(if $$(findstring _avx512.c,$$<),$$(AVX512_FLAGS),$$(if $$(findstring _avx2.c,$$<),$$(AVX2_FLAGS))) -c $$< -o $$@
 
 build/$(1)/libmodel.a: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRCS))
 	@rm -f $$@
 	@ar rcs $$@ $$^
 endef
-$(eval $(call flavour,rel,$(REL_CFLAGS)))
-$(eval $(call flavour,asan,$(ASAN_CFLAGS)))
+$(eval $(call flavour,rel,$(REL_CFLAGS),$$(CC)))
+$(eval $(call flavour,asan,$(ASAN_CFLAGS),$$(CC)))
+# libFuzzer needs clang for every object it links
+FUZZ_CFLAGS := $(filter-out -Werror,$(BASE)) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+$(eval $(call flavour,fuzz,$(FUZZ_CFLAGS),clang))
 
 bin/model: build/rel/cmd/model.o build/rel/libmodel.a
 	@mkdir -p bin
@@ -79,11 +82,10 @@ test: bin/model bin/model-asan $(TESTS) $(TOOLS)
 # --- fuzzing (clang's libFuzzer) ------------------------------------------------
 FUZZ_SECONDS ?= 30
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_LIB_SRCS := common/err.c runtime/gguf.c $(wildcard kernels/*.c)
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS)
-	@mkdir -p build/fuzz
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -I. -fsanitize=fuzzer,address,undefined $(filter-out %_avx2.c %_avx512.c,$^) -o $@ -lm -pthread
-fuzz: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+build/fuzz/bin/%: build/fuzz/tests/fuzz/%.o build/fuzz/libmodel.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+fuzz: $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRCS))
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS) $^
 
 # --- benchmarks -------------------------------------------------------------------
@@ -120,3 +122,6 @@ clean:
 
 print-test-deps:
 	@echo $(DEB_TEST)
+
+# keep objects that pattern rules create along the way
+.SECONDARY:
