@@ -109,13 +109,13 @@ int auth_parse_challenges(const char *value, struct challenge *out, int max)
             p = skip_ws(p + 1); /* '=' */
             p = read_value(p, val, sizeof val);
             if (!strcmp(name, "realm"))
-                snprintf(c->realm, sizeof c->realm, "%s", val);
+                str_copy(c->realm, sizeof c->realm, val);
             else if (!strcmp(name, "service"))
-                snprintf(c->service, sizeof c->service, "%s", val);
+                str_copy(c->service, sizeof c->service, val);
             else if (!strcmp(name, "scope"))
-                snprintf(c->scope, sizeof c->scope, "%s", val);
+                str_copy(c->scope, sizeof c->scope, val);
             else if (!strcmp(name, "error"))
-                snprintf(c->error, sizeof c->error, "%s", val);
+                str_copy(c->error, sizeof c->error, val);
             p = skip_ws(p);
             if (*p != ',')
                 break;

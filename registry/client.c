@@ -150,7 +150,7 @@ static int try_base(struct registry *r, const char *hostport, const char *given_
     char base[600];
     CURLcode c;
     if (given_base) {
-        snprintf(base, sizeof base, "%s", given_base);
+        str_copy(base, sizeof base, given_base);
         c = ping(base, &status, &h);
     } else {
         snprintf(base, sizeof base, "https://%s", hostport);
@@ -174,7 +174,7 @@ static int try_base(struct registry *r, const char *hostport, const char *given_
         }
         rc = -1;
     } else {
-        snprintf(r->base, sizeof r->base, "%s", base);
+        str_copy(r->base, sizeof r->base, base);
         if (status == 401)
             learn_challenge(r, &h);
     }
@@ -188,9 +188,9 @@ int registry_open(struct registry *r, const char *host, const char *repo, int pu
     memset(r, 0, sizeof *r);
     if (http_global_init() < 0)
         return -1;
-    snprintf(r->host, sizeof r->host, "%s", host);
-    snprintf(r->api_host, sizeof r->api_host, "%s", is_docker_hub(host) ? "registry-1.docker.io" : host);
-    snprintf(r->repo, sizeof r->repo, "%s", repo);
+    str_copy(r->host, sizeof r->host, host);
+    str_copy(r->api_host, sizeof r->api_host, is_docker_hub(host) ? "registry-1.docker.io" : host);
+    str_copy(r->repo, sizeof r->repo, repo);
     r->push = push;
     const char *mirrors = getenv("MODEL_REGISTRY_MIRRORS");
     if (!push && is_docker_hub(host) && mirrors && *mirrors) {
@@ -198,7 +198,7 @@ int registry_open(struct registry *r, const char *host, const char *repo, int pu
         for (char *m = strtok_r(list, ", ", &save); m; m = strtok_r(NULL, ", ", &save)) {
             char base[600];
             if (strstr(m, "://"))
-                snprintf(base, sizeof base, "%s", m);
+                str_copy(base, sizeof base, m);
             else
                 snprintf(base, sizeof base, "%s://%s", http_host_allows_plain(m) ? "http" : "https", m);
             size_t l = strlen(base);
@@ -207,7 +207,7 @@ int registry_open(struct registry *r, const char *host, const char *repo, int pu
             if (l >= 3 && !strcmp(base + l - 3, "/v2"))
                 base[l - 3] = 0;
             if (try_base(r, NULL, base, 1) == 0) {
-                snprintf(r->api_host, sizeof r->api_host, "%s", base);
+                str_copy(r->api_host, sizeof r->api_host, base);
                 free(list);
                 return 0;
             }
@@ -254,7 +254,8 @@ static int fetch_token(struct registry *r)
     const char *scopes[12];
     int n = 0;
     snprintf(own, sizeof own, "repository:%s:%s", r->repo, r->push ? "pull,push" : "pull");
-    scopes[n++] = own;
+    if (r->repo[0]) /* no repository: a login check, any token will do */
+        scopes[n++] = own;
     char extra[8][400];
     for (int i = 0; i < r->n_mount_from; i++) {
         snprintf(extra[i], sizeof extra[i], "repository:%s:pull", r->mount_from[i]);
@@ -262,7 +263,7 @@ static int fetch_token(struct registry *r)
     }
     /* the registry may want a scope we did not think of (a catalog, another repo) */
     if (r->chal.scope[0] && strcmp(r->chal.scope, own)) {
-        snprintf(chal_scope, sizeof chal_scope, "%s", r->chal.scope);
+        str_copy(chal_scope, sizeof chal_scope, r->chal.scope);
         int dup = 0;
         for (int i = 0; i < n; i++)
             dup |= !strcmp(scopes[i], chal_scope);

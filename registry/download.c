@@ -424,7 +424,7 @@ static void finish_part(struct dl *dl, struct part *pt, CURLcode rc)
 {
     struct blob *b = pt->b;
     long st = 0;
-    char sd[16], why[256];
+    char sd[16], why[400];
     curl_easy_getinfo(pt->h, CURLINFO_RESPONSE_CODE, &st);
     stop_part(dl, pt);
     dl->fetched += pt->got;
@@ -460,7 +460,7 @@ static void finish_part(struct dl *dl, struct part *pt, CURLcode rc)
         return;
     }
     if (rc != CURLE_OK) {
-        snprintf(why, sizeof why, "%s", rc == CURLE_OPERATION_TIMEDOUT ? "stalled (no data), reconnecting"
+        str_copy(why, sizeof why, rc == CURLE_OPERATION_TIMEDOUT ? "stalled (no data), reconnecting"
                                                                        : curl_easy_strerror(rc));
         if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_UNSUPPORTED_PROTOCOL) {
             err_set("blob %s: %s", sd, curl_easy_strerror(rc));

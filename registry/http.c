@@ -201,7 +201,7 @@ int http_host_allows_plain(const char *hostport)
     if (!list)
         return 0;
     char full[300];
-    snprintf(full, sizeof full, "%s", hostport);
+    str_copy(full, sizeof full, hostport);
     for (char *p = full; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     const char *p = list;

@@ -12,6 +12,17 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <string.h>
+
+/* Copy src into dst[n], truncating; always NUL-terminated. */
+static inline void str_copy(char *dst, size_t n, const char *src)
+{
+    size_t l = strlen(src);
+    if (l >= n)
+        l = n - 1;
+    memcpy(dst, src, l);
+    dst[l] = 0;
+}
 
 /* Headers of the last response of a transfer (after any 1xx/redirect hops). */
 struct http_headers {

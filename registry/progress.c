@@ -75,7 +75,7 @@ int progress_add(struct progress *p, const char *label, uint64_t total, uint64_t
     }
     struct item *it = &p->items[p->n];
     memset(it, 0, sizeof *it);
-    snprintf(it->label, sizeof it->label, "%s", label);
+    snprintf(it->label, sizeof it->label, "%.23s", label);
     it->total = total;
     it->already = it->done = already > total ? total : already;
     return p->n++;
@@ -98,7 +98,7 @@ static void rate_eta(const struct progress *p, uint64_t fresh, uint64_t left, ch
     double el = now_s() - p->start;
     char sb[32];
     if (el < 0.2 || !fresh) {
-        snprintf(buf, n, "");
+        buf[0] = 0;
         return;
     }
     double rate = fresh / el;

@@ -1,10 +1,10 @@
 /*
- * manifest.h - fetching and checking model manifests (DMR's artifact format:
+ * oci-manifest.h - fetching and checking model manifests (DMR's artifact format:
  * an OCI image manifest whose config is a model config and whose layers are
  * GGUF files, licences, templates).
  */
-#ifndef REGISTRY_MANIFEST_H
-#define REGISTRY_MANIFEST_H
+#ifndef REGISTRY_OCI_MANIFEST_H
+#define REGISTRY_OCI_MANIFEST_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +21,7 @@ struct descriptor {
     uint64_t size;
 };
 
-struct manifest {
+struct oci_manifest {
     char *raw; /* exact bytes as served (what the digest covers) */
     size_t raw_len;
     char digest[72];
@@ -31,14 +31,14 @@ struct manifest {
     int n_layers;
 };
 
-void manifest_free(struct manifest *m);
+void oci_manifest_free(struct oci_manifest *m);
 
 /* Parse and validate raw manifest bytes (also used for manifests read from
  * the store): schemaVersion 2, a manifest (not index) media type, digests
  * "sha256:<64 hex>", sizes within bounds, at most MANIFEST_MAX_LAYERS layers,
  * and a model config type we accept. content_type (may be NULL) must agree
  * with the body's mediaType. Takes a copy of raw. */
-int manifest_parse(const char *raw, size_t len, const char *content_type, struct manifest *m);
+int oci_manifest_parse(const char *raw, size_t len, const char *content_type, struct oci_manifest *m);
 
 /* 1 when the config media type is one we can pull (v0.1, v0.2, ModelPack). */
 int manifest_config_supported(const char *media_type);
@@ -48,7 +48,7 @@ int manifest_layer_is_gguf(const char *media_type);
 /* GET the manifest named by tag or digest (following an index one level),
  * check Content-Type, Docker-Content-Digest and, when ref is a digest, that
  * the bytes hash to it. The manifest digest is the sha256 of the bytes. */
-int manifest_fetch(struct registry *r, const char *tag_or_digest, struct manifest *m);
+int oci_manifest_fetch(struct registry *r, const char *tag_or_digest, struct oci_manifest *m);
 
 /* The Accept header listing every manifest type we understand. */
 extern const char *const MANIFEST_ACCEPT;

@@ -1,12 +1,12 @@
 /*
- * manifest.c - resolve a tag or digest to a checked model manifest.
+ * oci-manifest.c - resolve a tag or digest to a checked model manifest.
  *
  * Everything in a manifest comes from the network, so every field is
  * checked before use: lengths of strings, digest syntax, sizes, layer
  * count. The registry used in tests accepts wrong sizes and unknown media
  * types (registry-testing.md), so these checks are ours to make.
  */
-#include "manifest.h"
+#include "oci-manifest.h"
 #include "client.h"
 #include "../common/err.h"
 #include "../store/store.h"
@@ -22,7 +22,7 @@
 const char *const MANIFEST_ACCEPT =
     "Accept: " MT_OCI_MANIFEST ", " MT_DOCKER_MANIFEST ", " MT_OCI_INDEX ", " MT_DOCKER_LIST;
 
-void manifest_free(struct manifest *m)
+void oci_manifest_free(struct oci_manifest *m)
 {
     free(m->raw);
     free(m->layers);
@@ -70,13 +70,13 @@ static int parse_descriptor(const cJSON *j, struct descriptor *d, const char *wh
     if (!cJSON_IsNumber(sz) || sz->valuedouble < 0 || sz->valuedouble > (double)SIZE_LIMIT ||
         sz->valuedouble != (double)(uint64_t)sz->valuedouble)
         return err_set("manifest: %s size is not a plausible byte count", what);
-    snprintf(d->media_type, sizeof d->media_type, "%s", mt->valuestring);
-    snprintf(d->digest, sizeof d->digest, "%s", dg->valuestring);
+    str_copy(d->media_type, sizeof d->media_type, mt->valuestring);
+    str_copy(d->digest, sizeof d->digest, dg->valuestring);
     d->size = (uint64_t)sz->valuedouble;
     return 0;
 }
 
-int manifest_parse(const char *raw, size_t len, const char *content_type, struct manifest *m)
+int oci_manifest_parse(const char *raw, size_t len, const char *content_type, struct oci_manifest *m)
 {
     memset(m, 0, sizeof *m);
     if (len > MANIFEST_MAX_BYTES)
@@ -104,15 +104,15 @@ int manifest_parse(const char *raw, size_t len, const char *content_type, struct
             goto out;
         }
         if (!body_type[0])
-            snprintf(body_type, sizeof body_type, "%s", ct);
+            str_copy(body_type, sizeof body_type, ct);
     }
     if (!body_type[0])
-        snprintf(body_type, sizeof body_type, "%s", MT_OCI_MANIFEST);
+        str_copy(body_type, sizeof body_type, MT_OCI_MANIFEST);
     if (strcmp(body_type, MT_OCI_MANIFEST) && strcmp(body_type, MT_DOCKER_MANIFEST)) {
         err_set("manifest type %s is not a model manifest", body_type);
         goto out;
     }
-    snprintf(m->media_type, sizeof m->media_type, "%s", body_type);
+    str_copy(m->media_type, sizeof m->media_type, body_type);
     if (parse_descriptor(cJSON_GetObjectItemCaseSensitive(j, "config"), &m->config, "config") < 0)
         goto out;
     if (!manifest_config_supported(m->config.media_type)) {
@@ -221,7 +221,7 @@ static int get_raw(struct registry *r, const char *ref, struct http_response *re
     return 0;
 }
 
-int manifest_fetch(struct registry *r, const char *ref, struct manifest *m)
+int oci_manifest_fetch(struct registry *r, const char *ref, struct oci_manifest *m)
 {
     struct http_response resp = { 0 };
     if (get_raw(r, ref, &resp) < 0) {
@@ -262,7 +262,7 @@ int manifest_fetch(struct registry *r, const char *ref, struct manifest *m)
             return err_set("index %s of %s/%s lists no manifest", ref, r->host, r->repo);
         }
         char dig[80];
-        snprintf(dig, sizeof dig, "%s", cJSON_GetObjectItemCaseSensitive(pick, "digest")->valuestring);
+        str_copy(dig, sizeof dig, cJSON_GetObjectItemCaseSensitive(pick, "digest")->valuestring);
         cJSON_Delete(j);
         http_response_free(&resp);
         if (get_raw(r, dig, &resp) < 0) {
@@ -270,14 +270,14 @@ int manifest_fetch(struct registry *r, const char *ref, struct manifest *m)
             return -1;
         }
         cth = http_header(&resp.headers, "Content-Type");
-        int rc = manifest_parse(resp.body, resp.body_len, cth, m);
+        int rc = oci_manifest_parse(resp.body, resp.body_len, cth, m);
         if (rc < 0 && is_index_type(ct))
             err_prefix("manifest %s (from index %s)", dig, ref);
         http_response_free(&resp);
         return rc;
     }
     cJSON_Delete(j);
-    int rc = manifest_parse(resp.body, resp.body_len, cth, m);
+    int rc = oci_manifest_parse(resp.body, resp.body_len, cth, m);
     if (rc < 0)
         err_prefix("%s/%s:%s", r->host, r->repo, ref);
     http_response_free(&resp);
