@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# cli_registry_resume.sh - a pull killed with SIGKILL halfway through a large
+# blob leaves partial files that the next pull resumes: the registry's access
+# log proves only the missing bytes travel the second time.
+. tests/lib.sh
+command -v docker-registry >/dev/null || { skip "resume tests" "docker-registry not installed (make deps)"; finish; exit; }
+command -v skopeo >/dev/null || { skip "resume tests" "skopeo not installed (make deps)"; finish; exit; }
+. tests/registry-harness.sh
+STORE_TOOL=${STORE_TOOL:-build/rel/tools/registry-store}
+BIG=$FIXTURES/models/r1-vocab-q4_k_m.gguf
+[ -f "$BIG" ] || { skip "resume tests" "fixture $BIG missing"; finish; exit; }
+SIZE=$(stat -c %s "$BIG")
+
+reg_start main
+R=127.0.0.1:$REG_PORT
+MD=$(make_layout "$TMP/lay" "$BIG" latest)
+layout_push "$TMP/lay" latest "docker://$R/ai/big:latest"
+W=$(sha256sum "$BIG" | cut -c1-64)
+B=$MODEL_HOME/blobs/sha256
+
+# kill_midway PARTS: start a throttled pull, SIGKILL it once between 20% and 80%
+# of the big blob is on disk; prints the bytes on disk at the kill.
+kill_midway() {
+    MODEL_DOWNLOAD_PARTS=$1 MODEL_TEST_MAX_RECV_SPEED=$((4 * 1024 * 1024)) "$MODEL" pull "$R/ai/big" \
+        >/dev/null 2>&1 &
+    local pid=$! have=0 i
+    for i in $(seq 1 400); do
+        have=$(cat "$B/$W".partial "$B/$W".part-*.partial 2>/dev/null | wc -c)
+        [ "$have" -gt $((SIZE / 5)) ] && break
+        sleep 0.05
+    done
+    kill -KILL $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    cat "$B/$W".partial "$B/$W".part-*.partial 2>/dev/null | wc -c
+}
+
+for parts in 1 4; do
+    rm -rf "$MODEL_HOME"
+    have=$(kill_midway $parts)
+    check "[$parts part(s)] killed midway with bytes on disk ($have of $SIZE)" \
+        test "$have" -gt 0 -a "$have" -lt "$SIZE"
+    check "[$parts part(s)] killed pull recorded no model" test -z "$("$STORE_TOOL" dump 2>/dev/null)"
+    [ "$parts" -gt 1 ] && check "[$parts parts] ranged part files exist" ls "$B/$W".part-*.partial
+    mark=$(($(wc -l <"$REG_LOG") + 1))
+    out=$(MODEL_DOWNLOAD_PARTS=$parts model pull "$R/ai/big" 2>&1); rc=$?
+    check "[$parts part(s)] resumed pull succeeds" test $rc -eq 0 || printf '%s\n' "$out"
+    sent=$(reg_blob_bytes "$REG_LOG" "$mark")
+    # the big blob's missing bytes plus the small licence blob; never the whole again
+    check "[$parts part(s)] registry sent only the rest ($sent bytes for $((SIZE - have)) missing)" \
+        test "$sent" -le $((SIZE - have + 4096)) -a "$sent" -ge $((SIZE - have))
+    check "[$parts part(s)] resumed blob is byte-identical" cmp -s "$BIG" "$B/$W"
+    check "[$parts part(s)] model recorded" grep -q "^$MD" <<<"$("$STORE_TOOL" dump)"
+    check "[$parts part(s)] no partial files left" test -z "$(ls "$B" | grep partial)"
+done
+
+# a pull of another model that needs the same blob resumes the partial too
+rm -rf "$MODEL_HOME"
+have=$(kill_midway 4)
+MD2=$(make_layout "$TMP/lay2" "$BIG" other)
+layout_push "$TMP/lay2" other "docker://$R/ai/big2:latest" 2>/dev/null
+mark=$(($(wc -l <"$REG_LOG") + 1))
+check "another model with the same blob pulls" model pull "$R/ai/big2"
+sent=$(reg_blob_bytes "$REG_LOG" "$mark")
+check "it resumed the shared partial ($sent bytes sent, $((SIZE - have)) were missing)" \
+    test "$sent" -le $((SIZE - have + 4096))
+finish
