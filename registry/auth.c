@@ -148,8 +148,7 @@ void token_clear(struct token *t)
 
 int token_valid(const struct token *t)
 {
-    /* 10 s of margin: a request must not start with a token about to lapse */
-    return t->value && time(NULL) + 10 < t->expires;
+    return t->value && time(NULL) < t->expires;
 }
 
 int auth_fetch_token(const struct challenge *c, const char *const *scopes, const char *user,
@@ -216,7 +215,8 @@ int auth_fetch_token(const struct challenge *c, const char *const *scopes, const
     long secs = cJSON_IsNumber(e) && e->valuedouble >= 1 && e->valuedouble < 1e9 ? (long)e->valuedouble : 60;
     token_clear(out);
     out->value = strdup(t->valuestring);
-    out->expires = time(NULL) + secs;
+    /* a request must not start with a token about to lapse: keep a margin */
+    out->expires = time(NULL) + secs - (secs >= 60 ? 10 : secs / 4);
     cJSON_Delete(j);
     rc = out->value ? 0 : err_set("out of memory");
 out:

@@ -53,6 +53,7 @@ struct part {
     uint64_t got;              /* bytes received by the current request */
     int attempt, hops, reauths;
     double retry_at;
+    double last_data;          /* when the current request last delivered a byte */
 };
 
 struct blob {
@@ -311,6 +312,7 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *ud)
     }
     pt->have += len;
     pt->got += len;
+    pt->last_data = now_s();
     return len;
 }
 
@@ -357,6 +359,7 @@ static int start_part(struct dl *dl, struct part *pt)
     curl_easy_setopt(pt->h, CURLOPT_HTTPHEADER, pt->hl);
     pt->checked = pt->discard = pt->bad_range = pt->overflow = pt->cancelled = pt->write_failed = 0;
     pt->got = 0;
+    pt->last_data = now_s();
     if (curl_multi_add_handle(dl->multi, pt->h) != CURLM_OK) {
         curl_easy_cleanup(pt->h);
         pt->h = NULL;
@@ -664,10 +667,25 @@ int download_blobs(struct registry *r, struct store *s, const struct dl_item *it
             if (dl.fatal)
                 goto out;
         }
+        /* A stall: no byte for the stall time. Drop the connection and
+         * resume from what is on disk (curl's own low-speed check averages
+         * over several seconds, so it fires late). */
+        double tnow = now_s(), stall = (double)http_stall_seconds();
         for (int i = 0; i < n; i++) {
             struct blob *b = &dl.blobs[i];
-            if (!b->committed)
-                progress_update(p, b->pidx, blob_done(b));
+            if (b->committed)
+                continue;
+            for (int j = 0; j < b->nparts; j++) {
+                struct part *pt = &b->parts[j];
+                if (pt->state == P_ACTIVE && tnow - pt->last_data > stall) {
+                    stop_part(&dl, pt);
+                    dl.fetched += pt->got;
+                    retry_later(&dl, pt, "stalled (no data), reconnecting", -1);
+                    if (dl.fatal)
+                        goto out;
+                }
+            }
+            progress_update(p, b->pidx, blob_done(b));
         }
         progress_tick(p);
         curl_multi_poll(dl.multi, NULL, 0, dl.active ? 200 : 50, NULL);
