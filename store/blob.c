@@ -206,6 +206,26 @@ static int rehash_partial(struct blob_writer *w)
     return 0;
 }
 
+/* Open blobs/sha256/<hex>.partial and lock it: two writers of one blob take
+ * turns (the second waits). After the lock, the path must still name the file
+ * locked: the first writer may have renamed it into place or deleted it. */
+static int open_locked_partial(struct blob_writer *w)
+{
+    for (;;) {
+        w->fd = open(w->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (w->fd < 0)
+            return err_errno("cannot create %s", w->partial);
+        while (flock(w->fd, LOCK_EX) < 0)
+            if (errno != EINTR)
+                return err_errno("cannot lock %s", w->partial);
+        struct stat a, b;
+        if (fstat(w->fd, &a) == 0 && stat(w->partial, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return 0;
+        close(w->fd);
+        w->fd = -1;
+    }
+}
+
 struct blob_writer *blob_writer_open(struct store *s, const char *expected, int resume)
 {
     if (expected && !digest_is_valid(expected)) {
@@ -231,8 +251,6 @@ struct blob_writer *blob_writer_open(struct store *s, const char *expected, int 
         snprintf(w->expected, sizeof w->expected, "%s", expected);
         if (asprintf(&w->partial, "%s/%s.partial", s->blob_dir, expected + 7) < 0)
             w->partial = NULL;
-        if (w->partial)
-            w->fd = open(w->partial, O_RDWR | O_CREAT | O_CLOEXEC | (resume ? 0 : O_TRUNC), 0644);
     } else {
         if (asprintf(&w->partial, "%s/tmp-XXXXXX.partial", s->blob_dir) < 0)
             w->partial = NULL;
@@ -244,14 +262,17 @@ struct blob_writer *blob_writer_open(struct store *s, const char *expected, int 
         writer_free(w);
         return NULL;
     }
+    if (expected && open_locked_partial(w) < 0) {
+        writer_free(w);
+        return NULL;
+    }
     if (w->fd < 0) {
         err_errno("cannot create %s", w->partial);
         writer_free(w);
         return NULL;
     }
-    /* two downloads of the same blob must not append to one file */
-    if (flock(w->fd, LOCK_EX | LOCK_NB) < 0) {
-        err_set("blob %s is being written by another model process", expected ? expected : "");
+    if (expected && !resume && ftruncate(w->fd, 0) < 0) {
+        err_errno("cannot truncate %s", w->partial);
         writer_free(w);
         return NULL;
     }
@@ -321,11 +342,14 @@ int blob_writer_commit(struct blob_writer *w, char *digest_out)
         free(final);
         goto drop;
     }
-    free(final);
     if (fsync_dir(w->s->blob_dir) < 0) {
+        /* the rename may not survive a crash: report failure and leave nothing behind */
+        unlink(final);
+        free(final);
         writer_free(w);
         return -1;
     }
+    free(final);
     if (digest_out)
         memcpy(digest_out, got, DIGEST_LEN + 1);
     writer_free(w);

@@ -2,6 +2,7 @@
 #include "fault.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ static struct {
 } arms[FAULT_OP_COUNT];
 static int env_read;
 
-static const char *const op_names[FAULT_OP_COUNT] = { "write", "fsync", "rename" };
+static const char *const op_names[FAULT_OP_COUNT] = { "write", "fsync", "rename", "unlink" };
 
 void fault_arm(enum fault_op op, long n, int err, int once)
 {
@@ -53,6 +54,8 @@ static void read_env(void)
             err = EIO;
         else if (!strcmp(t, "EDQUOT"))
             err = EDQUOT;
+        else if (!strcmp(t, "KILL"))
+            err = FAULT_KILL;
     }
     for (int i = 0; i < FAULT_OP_COUNT; i++)
         if (!strcmp(op, op_names[i])) {
@@ -70,6 +73,8 @@ static int tripped(enum fault_op op)
     long c = ++arms[op].calls;
     if (arms[op].at <= 0 || c < arms[op].at || (arms[op].once && c != arms[op].at))
         return 0;
+    if (arms[op].err == FAULT_KILL)
+        raise(SIGKILL);
     errno = arms[op].err;
     return 1;
 }
@@ -87,4 +92,9 @@ int fault_fsync(int fd)
 int fault_rename(const char *from, const char *to)
 {
     return tripped(FAULT_RENAME) ? -1 : rename(from, to);
+}
+
+int fault_unlink(const char *path)
+{
+    return tripped(FAULT_UNLINK) ? -1 : unlink(path);
 }

@@ -1,6 +1,8 @@
 /* gc.c - housekeeping over the whole store: disk usage, prune, verify. */
 #include "store-internal.h"
 
+#include "fault.h"
+
 #include "../common/err.h"
 
 #include <dirent.h>
@@ -116,7 +118,7 @@ static int prune_entry(struct store *s, const char *name, enum entry_kind kind, 
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", s->blob_dir, name);
     if (!p->dry_run) {
-        if (unlink(path) < 0 && errno != ENOENT)
+        if (fault_unlink(path) < 0 && errno != ENOENT)
             return err_errno("cannot remove %s", path);
         if (kind == ENTRY_BLOB) {
             sqlite3_stmt *q;
@@ -146,14 +148,14 @@ int store_prune(struct store *s, int dry_run, size_t *files, uint64_t *bytes)
     }
     if (index_commit(s) < 0)
         goto fail;
-    if (!had_lock && !dry_run)
-        store_unlock(s);
+    if (!dry_run)
+        store_lock_restore(s, had_lock);
     *files = p.files;
     *bytes = p.bytes;
     return 0;
 fail:
-    if (!had_lock && !dry_run)
-        store_unlock(s);
+    if (!dry_run)
+        store_lock_restore(s, had_lock);
     return -1;
 }
 

@@ -7,6 +7,8 @@
  */
 #include "store-internal.h"
 
+#include "fault.h"
+
 #include "../common/err.h"
 
 #include <errno.h>
@@ -457,92 +459,127 @@ static int set_tag(struct store *s, const char *name, const char *model)
     return rc == SQLITE_DONE ? 0 : index_err(s, "recording a tag");
 }
 
-int store_commit_model(struct store *s, const char *manifest_digest, const char *const *tags, int n_tags)
+/* A model about to be committed: what could be read and checked before the transaction. */
+struct prepared {
+    const char *digest;
+    struct manifest man;
+    int64_t created;
+    uint64_t total;
+    char (*fams)[REF_STR_MAX];
+    int n_tags;
+};
+
+static void prepared_free(struct prepared *p)
+{
+    manifest_free(&p->man);
+    free(p->fams);
+}
+
+static int prepare(struct store *s, const struct store_commit *c, struct prepared *p)
 {
     char *json = NULL, *config = NULL;
     size_t len = 0, clen = 0;
-    struct manifest man = { 0 };
-    int rc = -1;
-    uint64_t msize;
+    memset(p, 0, sizeof *p);
+    p->digest = c->manifest_digest;
+    p->n_tags = c->n_tags;
     /* normalise the tags first: a bad one refuses the whole commit */
-    char (*fams)[REF_STR_MAX] = calloc((size_t)n_tags + 1, sizeof *fams);
-    if (!fams)
+    p->fams = calloc((size_t)c->n_tags + 1, sizeof *p->fams);
+    if (!p->fams)
         return err_set("out of memory");
-    for (int i = 0; i < n_tags; i++) {
+    for (int i = 0; i < c->n_tags; i++) {
         struct ref r;
-        if (ref_parse(tags[i], &r) < 0)
-            goto out;
-        if (r.digest[0] || !r.tag[0]) {
-            err_set("cannot tag a model as \"%s\": a tag cannot contain a digest", tags[i]);
-            goto out;
-        }
-        ref_format(&r, REF_FAMILIAR, fams[i], sizeof fams[i]);
+        if (ref_parse(c->tags[i], &r) < 0)
+            return -1;
+        if (r.digest[0] || !r.tag[0])
+            return err_set("cannot tag a model as \"%s\": a tag cannot contain a digest", c->tags[i]);
+        ref_format(&r, REF_FAMILIAR, p->fams[i], sizeof p->fams[i]);
     }
-    if (store_lock_shared(s) < 0)
-        goto out;
-    if (store_read_blob(s, manifest_digest, MANIFEST_MAX, &json, &len) < 0) {
-        err_prefix("cannot record the model");
-        goto out;
-    }
-    if (manifest_parse(json, len, &man) < 0)
-        goto out;
-    if (store_read_blob(s, man.config.digest, CONFIG_MAX, &config, &clen) < 0) {
-        err_prefix("cannot record the model");
-        goto out;
-    }
-    int64_t created = config_created(config, clen);
-    if (created < 0)
-        created = (int64_t)time(NULL);
-    uint64_t total = 0;
-    for (int i = 0; i < man.n_layers; i++)
-        total += man.layers[i].size;
+    if (store_read_blob(s, c->manifest_digest, MANIFEST_MAX, &json, &len) < 0)
+        return err_prefix("cannot record the model");
+    int rc = manifest_parse(json, len, &p->man);
+    free(json);
+    if (rc < 0)
+        return -1;
+    if (store_read_blob(s, p->man.config.digest, CONFIG_MAX, &config, &clen) < 0)
+        return err_prefix("cannot record the model");
+    p->created = config_created(config, clen);
+    free(config);
+    if (p->created < 0)
+        p->created = (int64_t)time(NULL);
+    for (int i = 0; i < p->man.n_layers; i++)
+        p->total += p->man.layers[i].size;
+    return 0;
+}
 
-    if (index_begin(s) < 0)
-        goto out;
-    /* blobs are checked under the write lock, so a concurrent rm cannot remove one between check and commit */
-    if (check_blob(s, &man.config, "config") < 0)
-        goto rollback;
-    for (int i = 0; i < man.n_layers; i++)
-        if (check_blob(s, &man.layers[i], "layer") < 0)
-            goto rollback;
-    if (store_blob_size(s, manifest_digest, &msize) < 0)
-        goto rollback;
+/* Inside the transaction: check the blobs (under the write lock, so a
+ * concurrent rm cannot remove one between check and commit), then insert. */
+static int record(struct store *s, struct prepared *p)
+{
+    uint64_t msize;
+    if (check_blob(s, &p->man.config, "config") < 0)
+        return -1;
+    for (int i = 0; i < p->man.n_layers; i++)
+        if (check_blob(s, &p->man.layers[i], "layer") < 0)
+            return -1;
+    if (store_blob_size(s, p->digest, &msize) < 0)
+        return -1;
     sqlite3_stmt *st = prep(s, "INSERT OR IGNORE INTO models(id, config_digest, created, added, size) "
                                "VALUES(?, ?, ?, ?, ?)");
     if (!st)
-        goto rollback;
-    bind_text(st, 1, manifest_digest);
-    bind_text(st, 2, man.config.digest);
-    sqlite3_bind_int64(st, 3, created);
+        return -1;
+    bind_text(st, 1, p->digest);
+    bind_text(st, 2, p->man.config.digest);
+    sqlite3_bind_int64(st, 3, p->created);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)total);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)p->total);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (step != SQLITE_DONE) {
-        index_err(s, "recording the model");
-        goto rollback;
-    }
-    struct desc md = { .size = msize, .media_type = man.media_type };
-    snprintf(md.digest, sizeof md.digest, "%s", manifest_digest);
-    if (insert_blob_ref(s, manifest_digest, "manifest", 0, &md) < 0 ||
-        insert_blob_ref(s, manifest_digest, "config", 0, &man.config) < 0)
-        goto rollback;
-    for (int i = 0; i < man.n_layers; i++)
-        if (insert_blob_ref(s, manifest_digest, "layer", i, &man.layers[i]) < 0)
-            goto rollback;
-    for (int i = 0; i < n_tags; i++)
-        if (set_tag(s, fams[i], manifest_digest) < 0)
-            goto rollback;
+    if (step != SQLITE_DONE)
+        return index_err(s, "recording the model");
+    struct desc md = { .size = msize, .media_type = p->man.media_type };
+    snprintf(md.digest, sizeof md.digest, "%s", p->digest);
+    if (insert_blob_ref(s, p->digest, "manifest", 0, &md) < 0 ||
+        insert_blob_ref(s, p->digest, "config", 0, &p->man.config) < 0)
+        return -1;
+    for (int i = 0; i < p->man.n_layers; i++)
+        if (insert_blob_ref(s, p->digest, "layer", i, &p->man.layers[i]) < 0)
+            return -1;
+    for (int i = 0; i < p->n_tags; i++)
+        if (set_tag(s, p->fams[i], p->digest) < 0)
+            return -1;
+    return 0;
+}
+
+int store_commit_models(struct store *s, const struct store_commit *c, int n)
+{
+    struct prepared *ps = calloc((size_t)n + 1, sizeof *ps);
+    if (!ps)
+        return err_set("out of memory");
+    int rc = -1, prepared = 0;
+    for (; prepared < n; prepared++)
+        if (prepare(s, &c[prepared], &ps[prepared]) < 0) {
+            prepared++;
+            goto out;
+        }
+    if (store_lock_shared(s) < 0 || index_begin(s) < 0)
+        goto out;
+    for (int i = 0; i < n; i++)
+        if (record(s, &ps[i]) < 0) {
+            index_rollback(s);
+            goto out;
+        }
     rc = index_commit(s);
-    goto out;
-rollback:
-    index_rollback(s);
 out:
-    free(fams);
-    free(json);
-    free(config);
-    manifest_free(&man);
+    for (int i = 0; i < prepared; i++)
+        prepared_free(&ps[i]);
+    free(ps);
     return rc;
+}
+
+int store_commit_model(struct store *s, const char *manifest_digest, const char *const *tags, int n_tags)
+{
+    struct store_commit c = { manifest_digest, tags, n_tags };
+    return store_commit_models(s, &c, 1);
 }
 
 int store_tag(struct store *s, const char *src, const char *tag)
@@ -573,21 +610,17 @@ int store_tag(struct store *s, const char *src, const char *tag)
  * Runs only with the store lock held alone, and re-checks each blob inside
  * a write transaction, so a concurrent commit either sees the file or the
  * reference keeps it. */
-static void delete_unreferenced(struct store *s, char **cands, int n, struct store_rm_result *res)
+static void delete_unreferenced(struct store *s, const char *const *cands, int n, struct store_rm_result *res)
 {
     if (n == 0)
         return;
     int had_lock = s->lock_mode;
-    if (!had_lock && store_lock_exclusive(s) < 0) {
-        res->blobs_kept += n;
-        return;
-    }
-    if (had_lock == 1) { /* we are a writer ourselves: leave them for prune */
-        res->blobs_kept += n;
+    if (store_lock_exclusive(s) < 0) {
+        res->blobs_left += n;
         return;
     }
     if (index_begin(s) < 0) {
-        res->blobs_kept += n;
+        res->blobs_left += n;
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -598,7 +631,7 @@ static void delete_unreferenced(struct store *s, char **cands, int n, struct sto
         }
         char *p = store_blob_path(s, cands[i]);
         struct stat st;
-        if (p && stat(p, &st) == 0 && unlink(p) == 0) {
+        if (p && stat(p, &st) == 0 && fault_unlink(p) == 0) {
             res->freed += (uint64_t)st.st_size;
             res->blobs_deleted++;
         }
@@ -607,8 +640,7 @@ static void delete_unreferenced(struct store *s, char **cands, int n, struct sto
     }
     index_commit(s);
 out:
-    if (!had_lock)
-        store_unlock(s);
+    store_lock_restore(s, had_lock);
 }
 
 int store_remove(struct store *s, const char *text, int force, struct store_rm_result *res)
@@ -660,7 +692,7 @@ int store_remove(struct store *s, const char *text, int force, struct store_rm_r
         rc = -1;
         goto out;
     }
-    delete_unreferenced(s, cands, ncands, res);
+    delete_unreferenced(s, (const char *const *)cands, ncands, res);
     rc = 0;
     goto out;
 fail:
@@ -671,4 +703,13 @@ out:
         free(cands[i]);
     free(cands);
     return rc;
+}
+
+int store_discard_blobs(struct store *s, const char *const *digests, int n)
+{
+    struct store_rm_result res;
+    memset(&res, 0, sizeof res);
+    delete_unreferenced(s, digests, n, &res);
+    err_clear();
+    return res.blobs_deleted;
 }

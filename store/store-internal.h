@@ -21,6 +21,8 @@ struct store {
 /* flock() of root/lock; shared blocks (writers), exclusive never waits. */
 int store_lock_shared(struct store *s);
 void store_unlock(struct store *s);
+/* Go back to lock mode `mode` (0 none, 1 shared) after store_lock_exclusive(). */
+void store_lock_restore(struct store *s, int mode);
 
 /* write(2) all of buf through the fault shim; -1 with errno on failure. */
 int write_full(int fd, const void *buf, size_t len);

@@ -193,7 +193,13 @@ int store_lock_exclusive(struct store *s)
 {
     if (s->lock_mode == 2)
         return 0;
+    /* from shared, flock() converts (and may drop the shared lock on failure) */
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        int saved = errno;
+        if (s->lock_mode == 1)
+            while (flock(s->lock_fd, LOCK_SH) < 0 && errno == EINTR)
+                ;
+        errno = saved;
         if (errno == EWOULDBLOCK)
             return err_set("another model process is writing to the store %s (a pull, package or load); "
                            "try again when it has finished", s->root);
@@ -201,6 +207,19 @@ int store_lock_exclusive(struct store *s)
     }
     s->lock_mode = 2;
     return 0;
+}
+
+void store_lock_restore(struct store *s, int mode)
+{
+    if (mode == s->lock_mode)
+        return;
+    if (mode == 0)
+        store_unlock(s);
+    else if (mode == 1) {
+        while (flock(s->lock_fd, LOCK_SH) < 0 && errno == EINTR)
+            ;
+        s->lock_mode = 1;
+    }
 }
 
 void store_unlock(struct store *s)

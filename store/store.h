@@ -165,6 +165,14 @@ void store_models_free(struct store_model *models, size_t n);
 int store_commit_model(struct store *s, const char *manifest_digest,
                        const char *const *tags, int n_tags);
 
+/* Several models in ONE transaction (`model load`): all or none. */
+struct store_commit {
+    const char *manifest_digest;
+    const char *const *tags;
+    int n_tags;
+};
+int store_commit_models(struct store *s, const struct store_commit *c, int n);
+
 /* Point tag (a reference text, normalised) at the model `src` resolves to. */
 int store_tag(struct store *s, const char *src, const char *tag);
 
@@ -182,9 +190,15 @@ struct store_rm_result {
     char tag[REF_STR_MAX];       /* the tag removed, when untagged */
     uint64_t freed;                     /* bytes of blob files deleted */
     int blobs_deleted;
-    int blobs_kept;                     /* still used by other models, or left for prune */
+    int blobs_kept;                     /* still used by other models */
+    int blobs_left;                     /* unused, but left for prune: another process was writing */
 };
 int store_remove(struct store *s, const char *text, int force, struct store_rm_result *res);
+
+/* Undo the blobs of a failed operation (package, load): delete those of the
+ * given digests that no model references, when no other process is writing
+ * (else they stay for prune). Never fails; returns how many were deleted. */
+int store_discard_blobs(struct store *s, const char *const *digests, int n);
 
 /* ---- housekeeping ---------------------------------------------------------- */
 
