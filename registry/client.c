@@ -183,9 +183,10 @@ static int try_base(struct registry *r, const char *hostport, const char *given_
     return rc;
 }
 
-int registry_open(struct registry *r, const char *host, const char *repo, int push)
+int registry_open_from(struct registry *r, const char *host, const char *repo, int push, int first_mirror)
 {
     memset(r, 0, sizeof *r);
+    r->mirror_index = -1;
     if (http_global_init() < 0)
         return -1;
     str_copy(r->host, sizeof r->host, host);
@@ -195,7 +196,10 @@ int registry_open(struct registry *r, const char *host, const char *repo, int pu
     const char *mirrors = getenv("MODEL_REGISTRY_MIRRORS");
     if (!push && is_docker_hub(host) && mirrors && *mirrors) {
         char *list = strdup(mirrors), *save = NULL;
-        for (char *m = strtok_r(list, ", ", &save); m; m = strtok_r(NULL, ", ", &save)) {
+        int idx = 0;
+        for (char *m = strtok_r(list, ", ", &save); m; m = strtok_r(NULL, ", ", &save), idx++) {
+            if (idx < first_mirror)
+                continue;
             char base[600];
             if (strstr(m, "://"))
                 str_copy(base, sizeof base, m);
@@ -208,6 +212,7 @@ int registry_open(struct registry *r, const char *host, const char *repo, int pu
                 base[l - 3] = 0;
             if (try_base(r, NULL, base, 1) == 0) {
                 str_copy(r->api_host, sizeof r->api_host, base);
+                r->mirror_index = idx;
                 free(list);
                 return 0;
             }
@@ -215,6 +220,11 @@ int registry_open(struct registry *r, const char *host, const char *repo, int pu
         free(list);
     }
     return try_base(r, r->api_host, NULL, 0);
+}
+
+int registry_open(struct registry *r, const char *host, const char *repo, int push)
+{
+    return registry_open_from(r, host, repo, push, 0);
 }
 
 void registry_close(struct registry *r)

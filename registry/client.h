@@ -27,6 +27,7 @@ struct registry {
     int have_chal;
     int basic_sent;   /* credentials already tried: a 401 now means they are wrong */
     struct token token;
+    int mirror_index; /* which MODEL_REGISTRY_MIRRORS entry is in use, -1 for none */
 };
 
 /* Prepare for host ("docker.io", "localhost:5000") and repo. Contacts the
@@ -38,6 +39,9 @@ struct registry {
  * that does not answer is skipped. push: request pull,push scope. */
 int registry_open(struct registry *r, const char *host, const char *repo, int push);
 void registry_close(struct registry *r);
+/* As registry_open, skipping the first `first_mirror` mirrors (a pull whose
+ * manifest a mirror lacks tries the next one, then the real host). */
+int registry_open_from(struct registry *r, const char *host, const char *repo, int push, int first_mirror);
 
 /* Extra repositories whose pull scope the token must cover (blob mounts). */
 void registry_add_mount_scope(struct registry *r, const char *repo);

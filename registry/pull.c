@@ -114,11 +114,20 @@ int registry_pull_begin(struct store *s, const char *text, struct pull *p)
         ref_format(&p->ref, REF_FAMILIAR, buf, sizeof buf);
         str_copy(p->tag, sizeof p->tag, buf);
     }
-    if (registry_open(&p->reg, p->ref.registry, p->ref.path, 0) < 0)
-        return -1;
-    p->opened = 1;
-    if (oci_manifest_fetch(&p->reg, p->ref.digest[0] ? p->ref.digest : p->ref.tag, &p->man) < 0)
-        return -1;
+    const char *want = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
+    for (int first = 0;;) {
+        if (registry_open_from(&p->reg, p->ref.registry, p->ref.path, 0, first) < 0)
+            return -1;
+        p->opened = 1;
+        if (oci_manifest_fetch(&p->reg, want, &p->man) == 0)
+            break;
+        if (p->reg.mirror_index < 0)
+            return -1;
+        /* this mirror lacks it (or serves something bad): next mirror, then the registry */
+        first = p->reg.mirror_index + 1;
+        registry_close(&p->reg);
+        p->opened = 0;
+    }
     for (int i = 0; i < p->man.n_layers; i++) {
         p->total_bytes += p->man.layers[i].size;
         if (manifest_layer_is_gguf(p->man.layers[i].media_type))

@@ -16,6 +16,30 @@ MD=$(make_layout "$TMP/lay" "$GGUF" latest)
 layout_push "$TMP/lay" latest "docker://$R/ai/tiny:latest"
 layout_push "$TMP/lay" latest "docker://$R/ai/tiny:1B-Q4_K_M"
 
+# --- package -> push -> rm -> pull: same bytes, same ID ----------------------------
+export MODEL_HOME=$TMP/store-pkg
+out=$(model package --gguf "$GGUF" --license tests/registry/make_layout.py --push "$R/ai/pk:latest" 2>&1); rc=$?
+check "package --push succeeds" test $rc -eq 0 || printf '%s\n' "$out"
+PID=$(model list --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+expect_output "package --push reports the model ID" "ID ${PID:7:12}" printf '%s\n' "$out"
+check "second tag" model tag "$R/ai/pk:latest" "$R/ai/pk:1B-Q4_K_M"
+check "push of the second tag" model push "$R/ai/pk:1B-Q4_K_M"
+cp -r "$MODEL_HOME/blobs/sha256" "$TMP/pkg-blobs"
+check "rm every tag" model rm -f "$PID"
+check "store is empty after rm" test "$(model list --json)" = "[]"
+expect_output "pull the pushed model" "ID ${PID:7:12}" model pull "$R/ai/pk"
+expect_output "pull its second tag" "ID ${PID:7:12}" model pull "$R/ai/pk:1B-Q4_K_M"
+ok=1
+for f in "$TMP"/pkg-blobs/*; do cmp -s "$f" "$(blobdir)/$(basename "$f")" || ok=0; done
+check "pulled blobs are byte-identical to the packaged ones" test $ok -eq 1
+json=$(model list --json)
+check "latest and 1B-Q4_K_M are one model with two tags" python3 -c '
+import json, sys
+m = json.loads(sys.argv[1]); ok = len(m) == 1 and m[0]["id"] == sys.argv[2] and len(m[0]["tags"]) == 2
+sys.exit(0 if ok else 1)' "$json" "$PID"
+expect_output "model list shows both names with one ID" "1B-Q4_K_M .*${PID:7:12}" model list
+export MODEL_HOME=$TMP/store
+
 # --- pull ----------------------------------------------------------------------
 out=$(model pull "$R/ai/tiny" 2>&1); rc=$?
 check "pull by tag succeeds" test $rc -eq 0
@@ -43,7 +67,7 @@ export MODEL_HOME=$TMP/store
 
 # --- push ------------------------------------------------------------------------
 # to another repository of the same registry: blobs are mounted, not uploaded
-check "tag for another repository" st tag "$R/ai/tiny:latest" "$R/team/copy:v1"
+check "tag for another repository" model tag "$R/ai/tiny:latest" "$R/team/copy:v1"
 out=$(model push "$R/team/copy:v1" 2>&1); rc=$?
 check "push succeeds" test $rc -eq 0
 expect_output "push mounts blobs from ai/tiny" "[1-9] mounted" printf '%s\n' "$out"
@@ -54,7 +78,7 @@ expect_output "a second push uploads nothing" "0 blobs uploaded" model push "$R/
 reg_start second
 R2=127.0.0.1:$REG_PORT
 LOG2=$REG_LOG
-check "tag for the second registry" st tag "$R/ai/tiny:latest" "$R2/ai/tiny:v2"
+check "tag for the second registry" model tag "$R/ai/tiny:latest" "$R2/ai/tiny:v2"
 out=$(MODEL_PUSH_CHUNK_SIZE=300000 model push "$R2/ai/tiny:v2" 2>&1); rc=$?
 check "chunked push succeeds" test $rc -eq 0 || printf '%s\n' "$out"
 expect_output "chunked push uploaded every blob" "3 blobs uploaded" printf '%s\n' "$out"
@@ -65,7 +89,7 @@ check "skopeo copies the pushed model" skopeo copy -q --src-tls-verify=false "do
 check "skopeo sees the same manifest digest" grep -q "$MD" "$TMP/sk/index.json"
 
 # round trip: rm everything, pull what model pushed, same ID and bytes
-check "rm the model" st rm "$MD"
+check "rm the model" model rm -f "$MD"
 check "store is empty" test -z "$(st dump)"
 expect_output "pull what model push wrote" "ID ${MD:7:12}" model pull "$R2/ai/tiny:v2"
 ok=1
@@ -75,6 +99,18 @@ check "round trip blobs are byte-identical" test $ok -eq 1
 # interop the other way: skopeo pushes from an OCI layout, model pulls it
 check "skopeo pushes a layout" skopeo copy -q --dest-tls-verify=false "oci:$TMP/sk:v2" "docker://$R2/other/m:x"
 expect_output "model pulls what skopeo pushed" "ID ${MD:7:12}" model pull "$R2/other/m:x"
+
+# --- Docker Hub mirrors (loopback only: the real hub is never reached) ---------------
+export MODEL_HOME=$TMP/store-mirror
+DOWN=127.0.0.1:$(free_port)
+expect_output "a docker.io name is pulled from the first mirror that answers" "ID ${MD:7:12}" \
+    env MODEL_REGISTRY_MIRRORS="http://$DOWN,http://$R2/" "$MODEL" pull other/m:x
+check "recorded under its docker.io name" grep -q '"other/m:x"' <<<"$(model list --json)"
+layout_push "$TMP/lay" latest "docker://$R/ai/onlyhere:latest"
+expect_output "a mirror without the model is skipped for the next" "ID ${MD:7:12}" \
+    env MODEL_REGISTRY_MIRRORS="$R2,$R/v2" "$MODEL" pull onlyhere
+check "bare name recorded as ai/onlyhere:latest" grep -q '"ai/onlyhere:latest"' <<<"$(model list --json)"
+export MODEL_HOME=$TMP/store
 
 # --- refusals and errors -------------------------------------------------------------
 D=$(make_layout "$TMP/lay-bad" "$GGUF" img application/vnd.oci.image.config.v1+json)

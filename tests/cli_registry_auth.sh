@@ -25,7 +25,7 @@ check "no credentials stored after a failed login" test ! -e "$MODEL_CONFIG_DIR/
 expect_output "login succeeds" "Login succeeded" sh -c "echo wonderland | '$MODEL' login -u alice --password-stdin $R"
 check "credentials file has mode 0600" test "$(stat -c %a "$MODEL_CONFIG_DIR/credentials.json")" = 600
 expect_output "pull with stored credentials" "ID ${MD:7:12}" model pull "$R/ai/tiny"
-check "tag for push" "$STORE_TOOL" tag "$R/ai/tiny" "$R/team/tiny:v1"
+check "tag for push" model tag "$R/ai/tiny" "$R/team/tiny:v1"
 expect_output "push with Basic auth" "Pushed" model push "$R/team/tiny:v1"
 expect_output "logout" "Removed" model logout "$R"
 expect_output "logout again says so" "Not logged in" model logout "$R"
@@ -54,7 +54,7 @@ export MODEL_HOME=$TMP/store-bearer
 expect_output "anonymous bearer pull" "ID ${MD:7:12}" model pull "$R/ai/tiny"
 check "token asked with the service and pull scope" grep -q "who=anon service=test-registry scopes=\['repository:ai/tiny:pull'\]" "$TMP/token.log"
 check "short-lived token (2 s) fetched again on expiry" test "$(grep -c who=anon "$TMP/token.log")" -ge 1
-check "tag for bearer push" "$STORE_TOOL" tag "$R/ai/tiny" "$R/ai/pushed:v1"
+check "tag for bearer push" model tag "$R/ai/tiny" "$R/ai/pushed:v1"
 expect_error "anonymous push is denied with a clear error" "denied|insufficient|login" model push "$R/ai/pushed:v1"
 check "bearer login" sh -c "echo secret | '$MODEL' login -u tok --password-stdin $R"
 expect_output "push with a pull,push token" "Pushed" model push "$R/ai/pushed:v1"
@@ -86,7 +86,7 @@ skopeo copy -q --dest-tls-verify=false "oci:$TMP/lay:latest" "docker://$R/ai/tin
 export MODEL_HOME=$TMP/store-tls
 expect_error "untrusted certificate: error names SSL_CERT_FILE" "SSL_CERT_FILE" model pull "$R/ai/tiny"
 expect_output "HTTPS pull with SSL_CERT_FILE" "ID ${MD:7:12}" env SSL_CERT_FILE="$TMP/ca.pem" "$MODEL" pull "$R/ai/tiny"
-check "tag for HTTPS push" "$STORE_TOOL" tag "$R/ai/tiny" "$R/ai/tls2:v1"
+check "tag for HTTPS push" model tag "$R/ai/tiny" "$R/ai/tls2:v1"
 expect_output "HTTPS push (HTTP/2)" "Pushed" env SSL_CERT_FILE="$TMP/ca.pem" "$MODEL" push "$R/ai/tls2:v1"
 reg_stop tls
 export MODEL_HOME=$TMP/store
