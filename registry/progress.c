@@ -132,10 +132,12 @@ static void draw(struct progress *p, int final)
         struct item *it = &p->items[i];
         if (it->how)
             fprintf(p->out, "\r\033[K%s: %s %s\n", it->label, it->how, progress_fmt_bytes(it->total, a, sizeof a));
-        else
-            fprintf(p->out, "\r\033[K%s: %s / %s (%d%%)\n", it->label, progress_fmt_bytes(it->done, a, sizeof a),
+        else {
+            rate_eta(p, it->done - it->already, it->total - it->done, r, sizeof r);
+            fprintf(p->out, "\r\033[K%s: %s / %s (%d%%) %s\n", it->label, progress_fmt_bytes(it->done, a, sizeof a),
                     progress_fmt_bytes(it->total, b, sizeof b),
-                    it->total ? (int)(it->done * 100 / it->total) : 100);
+                    it->total ? (int)(it->done * 100 / it->total) : 100, r);
+        }
     }
     rate_eta(p, fresh, total - done, r, sizeof r);
     fprintf(p->out, "\r\033[K%s %s / %s (%d%%) %s\n", final ? "Total" : p->verb, progress_fmt_bytes(done, a, sizeof a),

@@ -63,4 +63,23 @@ check "another model with the same blob pulls" model pull "$R/ai/big2"
 sent=$(reg_blob_bytes "$REG_LOG" "$mark")
 check "it resumed the shared partial ($sent bytes sent, $((SIZE - have)) were missing)" \
     test "$sent" -le $((SIZE - have + 4096))
+
+# memory warning before any weights, and the terminal progress display
+rm -rf "$MODEL_HOME"
+if command -v script >/dev/null; then
+    script -qfec "env MODEL_HOST_MEMORY=1000000 MODEL_TEST_MAX_RECV_SPEED=$((16 * 1024 * 1024)) $MODEL pull $R/ai/big" \
+        /dev/null >"$TMP/tty.out" 2>&1
+    tr '\r' '\n' <"$TMP/tty.out" | sed 's/\x1b\[[0-9]*[AK]//g' >"$TMP/tty.txt"
+    warn_line=$(grep -n "warning: this model needs about" "$TMP/tty.txt" | head -1 | cut -d: -f1)
+    first_prog=$(grep -n "^${W:0:12}: " "$TMP/tty.txt" | head -1 | cut -d: -f1)
+    check "memory warning printed before the first progress line" test -n "$warn_line" -a -n "$first_prog" -a "${warn_line:-0}" -lt "${first_prog:-0}"
+    check "the pull went on after the warning" grep -q "Pulled .*ID ${MD:7:12}" "$TMP/tty.txt"
+    check "terminal progress redraws in place" grep -q $'\x1b\[K' "$TMP/tty.out"
+    pcts=$(grep -oE "^${W:0:12}: .*\(([0-9]+)%\)" "$TMP/tty.txt" | grep -oE '\([0-9]+%\)' | tr -d '()%')
+    check "several layer progress lines drawn" test "$(wc -l <<<"$pcts")" -ge 3
+    check "layer progress never goes backwards" awk 'NR > 1 && $1 < prev {exit 1} {prev = $1}' <<<"$pcts"
+    check "layer lines show speed" grep -qE "^${W:0:12}: .*/s" "$TMP/tty.txt"
+else
+    skip "terminal progress" "script(1) not installed"
+fi
 finish
