@@ -193,6 +193,13 @@ int registry_open_from(struct registry *r, const char *host, const char *repo, i
     str_copy(r->api_host, sizeof r->api_host, is_docker_hub(host) ? "registry-1.docker.io" : host);
     str_copy(r->repo, sizeof r->repo, repo);
     r->push = push;
+    /* one thread per registry handle, so the share needs no lock callbacks */
+    r->share = curl_share_init();
+    if (r->share) {
+        curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+        curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    }
     const char *mirrors = getenv("MODEL_REGISTRY_MIRRORS");
     if (!push && is_docker_hub(host) && mirrors && *mirrors) {
         char *list = strdup(mirrors), *save = NULL;
@@ -219,7 +226,11 @@ int registry_open_from(struct registry *r, const char *host, const char *repo, i
         }
         free(list);
     }
-    return try_base(r, r->api_host, NULL, 0);
+    if (try_base(r, r->api_host, NULL, 0) < 0) {
+        registry_close(r); /* the caller only closes what opened */
+        return -1;
+    }
+    return 0;
 }
 
 int registry_open(struct registry *r, const char *host, const char *repo, int push)
@@ -234,6 +245,8 @@ void registry_close(struct registry *r)
     free(r->user);
     free(r->pass);
     token_clear(&r->token);
+    if (r->share)
+        curl_share_cleanup(r->share);
     memset(r, 0, sizeof *r);
 }
 
@@ -401,6 +414,8 @@ int registry_do(struct registry *r, const char *method, const char *url, const c
             free(auth);
             break;
         }
+        if (r->share)
+            curl_easy_setopt(h, CURLOPT_SHARE, r->share);
         struct curl_slist *hl = NULL;
         for (int i = 0; headers && headers[i]; i++)
             hl = curl_slist_append(hl, headers[i]);

@@ -27,6 +27,7 @@ struct registry {
     int have_chal;
     int basic_sent;   /* credentials already tried: a 401 now means they are wrong */
     struct token token;
+    CURLSH *share;    /* connection cache, DNS and TLS sessions shared by this conversation */
     int mirror_index; /* which MODEL_REGISTRY_MIRRORS entry is in use, -1 for none */
 };
 

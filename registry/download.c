@@ -337,6 +337,8 @@ static int start_part(struct dl *dl, struct part *pt)
         free(auth);
         return -1;
     }
+    /* no CURLOPT_SHARE here: a connection must not be shared between the
+     * multi handle's cache and the share's */
     http_headers_clear(&pt->hdrs);
     http_capture_headers(pt->h, &pt->hdrs);
     curl_easy_setopt(pt->h, CURLOPT_WRITEFUNCTION, on_data);
@@ -599,6 +601,9 @@ int download_blobs(struct registry *r, struct store *s, const struct dl_item *it
     dl.blobs = calloc((size_t)(n ? n : 1), sizeof *dl.blobs);
     dl.multi = curl_multi_init();
     dl.p = p;
+    /* ranged parts exist to get several TCP streams: no HTTP/2 multiplexing onto one */
+    if (dl.multi)
+        curl_multi_setopt(dl.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
     int rc = -1;
     if (!dl.blobs || !dl.multi) {
         err_set("out of memory");
