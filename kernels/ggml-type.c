@@ -1,28 +1,52 @@
 /*
  * ggml-type.c - the table of GGUF tensor types: names and block sizes for
- * every id the format defines. Kernel pointers are filled in by the quant
- * files as formats gain support (see ggml-type.h).
+ * every id the format defines, and the kernels of the supported ones. The
+ * vec_dot slots start as the scalar reference; the first lookup runs the
+ * CPU dispatch (cpu.c), which may install SIMD twins.
  */
 #include "ggml-type.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
+#include "dispatch.h"
+#include "quant.h"
+
+/* The kernels of a supported type: scalar reference in both dot slots until dispatch picks. */
+#define KERN(to, from, dot, vdt) \
+    .to_float = (to), .from_float = (from), .vec_dot = (dot), .vec_dot_ref = (dot), .vec_dot_type = (vdt)
+
 static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
-    [GGML_TYPE_F32]     = { .name = "F32",     .blck_size = 1,   .type_size = 4 },
-    [GGML_TYPE_F16]     = { .name = "F16",     .blck_size = 1,   .type_size = 2 },
-    [GGML_TYPE_Q4_0]    = { .name = "Q4_0",    .blck_size = 32,  .type_size = 18 },
-    [GGML_TYPE_Q4_1]    = { .name = "Q4_1",    .blck_size = 32,  .type_size = 20 },
-    [GGML_TYPE_Q5_0]    = { .name = "Q5_0",    .blck_size = 32,  .type_size = 22 },
-    [GGML_TYPE_Q5_1]    = { .name = "Q5_1",    .blck_size = 32,  .type_size = 24 },
-    [GGML_TYPE_Q8_0]    = { .name = "Q8_0",    .blck_size = 32,  .type_size = 34 },
-    [GGML_TYPE_Q8_1]    = { .name = "Q8_1",    .blck_size = 32,  .type_size = 36 },
-    [GGML_TYPE_Q2_K]    = { .name = "Q2_K",    .blck_size = 256, .type_size = 84 },
-    [GGML_TYPE_Q3_K]    = { .name = "Q3_K",    .blck_size = 256, .type_size = 110 },
-    [GGML_TYPE_Q4_K]    = { .name = "Q4_K",    .blck_size = 256, .type_size = 144 },
-    [GGML_TYPE_Q5_K]    = { .name = "Q5_K",    .blck_size = 256, .type_size = 176 },
-    [GGML_TYPE_Q6_K]    = { .name = "Q6_K",    .blck_size = 256, .type_size = 210 },
-    [GGML_TYPE_Q8_K]    = { .name = "Q8_K",    .blck_size = 256, .type_size = 292 },
-    [GGML_TYPE_IQ2_XXS] = { .name = "IQ2_XXS", .blck_size = 256, .type_size = 66 },
+    [GGML_TYPE_F32]     = { .name = "F32",     .blck_size = 1,   .type_size = 4,
+        KERN(dequantize_row_f32, quantize_row_f32, vec_dot_f32_ref, GGML_TYPE_F32) },
+    [GGML_TYPE_F16]     = { .name = "F16",     .blck_size = 1,   .type_size = 2,
+        KERN(dequantize_row_f16, quantize_row_f16, vec_dot_f16_ref, GGML_TYPE_F16) },
+    [GGML_TYPE_Q4_0]    = { .name = "Q4_0",    .blck_size = 32,  .type_size = 18,
+        KERN(dequantize_row_q4_0, NULL, vec_dot_q4_0_q8_0_ref, GGML_TYPE_Q8_0) },
+    [GGML_TYPE_Q4_1]    = { .name = "Q4_1",    .blck_size = 32,  .type_size = 20,
+        KERN(dequantize_row_q4_1, NULL, vec_dot_q4_1_q8_1_ref, GGML_TYPE_Q8_1) },
+    [GGML_TYPE_Q5_0]    = { .name = "Q5_0",    .blck_size = 32,  .type_size = 22,
+        KERN(dequantize_row_q5_0, NULL, vec_dot_q5_0_q8_0_ref, GGML_TYPE_Q8_0) },
+    [GGML_TYPE_Q5_1]    = { .name = "Q5_1",    .blck_size = 32,  .type_size = 24,
+        KERN(dequantize_row_q5_1, NULL, vec_dot_q5_1_q8_1_ref, GGML_TYPE_Q8_1) },
+    [GGML_TYPE_Q8_0]    = { .name = "Q8_0",    .blck_size = 32,  .type_size = 34,
+        KERN(dequantize_row_q8_0, quantize_row_q8_0, vec_dot_q8_0_q8_0_ref, GGML_TYPE_Q8_0) },
+    [GGML_TYPE_Q8_1]    = { .name = "Q8_1",    .blck_size = 32,  .type_size = 36,
+        KERN(dequantize_row_q8_1, quantize_row_q8_1, NULL, GGML_TYPE_Q8_1) },
+    [GGML_TYPE_Q2_K]    = { .name = "Q2_K",    .blck_size = 256, .type_size = 84,
+        KERN(dequantize_row_q2_K, NULL, vec_dot_q2_K_q8_K_ref, GGML_TYPE_Q8_K) },
+    [GGML_TYPE_Q3_K]    = { .name = "Q3_K",    .blck_size = 256, .type_size = 110,
+        KERN(dequantize_row_q3_K, NULL, vec_dot_q3_K_q8_K_ref, GGML_TYPE_Q8_K) },
+    [GGML_TYPE_Q4_K]    = { .name = "Q4_K",    .blck_size = 256, .type_size = 144,
+        KERN(dequantize_row_q4_K, NULL, vec_dot_q4_K_q8_K_ref, GGML_TYPE_Q8_K) },
+    [GGML_TYPE_Q5_K]    = { .name = "Q5_K",    .blck_size = 256, .type_size = 176,
+        KERN(dequantize_row_q5_K, NULL, vec_dot_q5_K_q8_K_ref, GGML_TYPE_Q8_K) },
+    [GGML_TYPE_Q6_K]    = { .name = "Q6_K",    .blck_size = 256, .type_size = 210,
+        KERN(dequantize_row_q6_K, NULL, vec_dot_q6_K_q8_K_ref, GGML_TYPE_Q8_K) },
+    [GGML_TYPE_Q8_K]    = { .name = "Q8_K",    .blck_size = 256, .type_size = 292,
+        KERN(dequantize_row_q8_K, quantize_row_q8_K, NULL, GGML_TYPE_Q8_K) },
+    [GGML_TYPE_IQ2_XXS] = { .name = "IQ2_XXS", .blck_size = 256, .type_size = 66,
+        KERN(dequantize_row_iq2_xxs, NULL, vec_dot_iq2_xxs_q8_K_ref, GGML_TYPE_Q8_K) },
     [GGML_TYPE_IQ2_XS]  = { .name = "IQ2_XS",  .blck_size = 256, .type_size = 74 },
     [GGML_TYPE_IQ3_XXS] = { .name = "IQ3_XXS", .blck_size = 256, .type_size = 98 },
     [GGML_TYPE_IQ1_S]   = { .name = "IQ1_S",   .blck_size = 256, .type_size = 50 },
@@ -36,13 +60,26 @@ static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_I64]     = { .name = "I64",     .blck_size = 1,   .type_size = 8 },
     [GGML_TYPE_F64]     = { .name = "F64",     .blck_size = 1,   .type_size = 8 },
     [GGML_TYPE_IQ1_M]   = { .name = "IQ1_M",   .blck_size = 256, .type_size = 56 },
-    [GGML_TYPE_BF16]    = { .name = "BF16",    .blck_size = 1,   .type_size = 2 },
+    [GGML_TYPE_BF16]    = { .name = "BF16",    .blck_size = 1,   .type_size = 2,
+        KERN(dequantize_row_bf16, quantize_row_bf16, vec_dot_bf16_ref, GGML_TYPE_BF16) },
     [GGML_TYPE_TQ1_0]   = { .name = "TQ1_0",   .blck_size = 256, .type_size = 54 },
     [GGML_TYPE_TQ2_0]   = { .name = "TQ2_0",   .blck_size = 256, .type_size = 66 },
 };
 
+void kern_types_install(const struct kern_dot_impl *impls)
+{
+    for (int t = 0; t < GGML_TYPE_COUNT; t++)
+        type_traits[t].vec_dot = type_traits[t].vec_dot_ref;
+    for (; impls && impls->vec_dot; impls++)
+        if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref)
+            type_traits[impls->type].vec_dot = impls->vec_dot;
+}
+
+static pthread_once_t dispatch_once = PTHREAD_ONCE_INIT;
+
 const struct ggml_type_traits *ggml_get_type_traits(uint32_t t)
 {
+    pthread_once(&dispatch_once, kern_cpu_init);
     if (t >= GGML_TYPE_COUNT || type_traits[t].blck_size == 0)
         return NULL;
     return &type_traits[t];

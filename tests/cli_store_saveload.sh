@@ -36,6 +36,8 @@ check "save -> rm -> load gives the same list (minus the untouched extra tag)" \
 check "verify after load" model verify
 check "load again is harmless" model load -i "$TMP/m.tar"
 check "load from standard input" bash -c "'$MODEL' load <'$TMP/m.tar'"
+check "save to standard output, piped into load" bash -c "'$MODEL' save -o - tiny | '$MODEL' load"
+check "save -o - writes the same kind of tar" bash -c "'$MODEL' save -o - tiny | tar tf - | grep -qx index.json"
 
 # --- skopeo ------------------------------------------------------------------------------
 if command -v skopeo >/dev/null 2>&1; then
@@ -51,6 +53,21 @@ if command -v skopeo >/dev/null 2>&1; then
 else
     skip "skopeo interoperability" "skopeo is not installed (apt-get install skopeo)"
 fi
+
+# --- Docker Model Runner's export tar: blobs/ and manifest.json, no names ---------------
+mkdir -p "$TMP/dmr/blobs/sha256"
+sid=$(model inspect stories:260K | sed -n 's/.*"id": "sha256:\([0-9a-f]*\)".*/\1/p')
+cp "$MODEL_HOME/blobs/sha256/$sid" "$TMP/dmr/manifest.json"
+for d in $(grep -o 'sha256:[0-9a-f]*' "$TMP/dmr/manifest.json" | cut -c8-); do
+    cp "$MODEL_HOME/blobs/sha256/$d" "$TMP/dmr/blobs/sha256/"
+done
+tar cf "$TMP/dmr.tar" -C "$TMP/dmr" .
+expect_output "load a DMR export with --tag" "Loaded dmr/stories:x \(${sid:0:12}\)" model load -i "$TMP/dmr.tar" --tag dmr/stories:x
+expect_output "the DMR export is the same model" "^dmr/stories:x +292\.80K +F32 +llama +${sid:0:12}" model list dmr/stories
+printf '[{"Config":"x.json","RepoTags":["a:b"],"Layers":[]}]' >"$TMP/dmr/manifest.json"
+tar cf "$TMP/dockersave.tar" -C "$TMP/dmr" .
+expect_error "a docker save archive is refused" "not a model manifest" model load -i "$TMP/dockersave.tar"
+check "rm the DMR tag" model rm dmr/stories:x
 
 # --- hostile tars: each refused, nothing added ------------------------------------------
 if ! command -v python3 >/dev/null 2>&1; then
@@ -106,6 +123,11 @@ m2 = json.loads(json.dumps(man)); m2["layers"][0]["size"] += 7
 mb = json.dumps(m2).encode(); md = "sha256:" + hashlib.sha256(mb).hexdigest()
 i3 = json.loads(members["index.json"][1]); i3["manifests"] = [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": len(mb), "annotations": {"org.opencontainers.image.ref.name": "ai/evil:1"}}]
 write("layersize", base(skip=("index.json",)) + [reg("index.json", json.dumps(i3).encode()), reg("blobs/sha256/" + md[7:], mb)])
+# a container image, not a model: its config has another media type
+m3 = json.loads(json.dumps(man)); m3["config"]["mediaType"] = "application/vnd.oci.image.config.v1+json"
+mb3 = json.dumps(m3).encode(); md3 = "sha256:" + hashlib.sha256(mb3).hexdigest()
+i5 = json.loads(members["index.json"][1]); i5["manifests"] = [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md3, "size": len(mb3)}]
+write("image", base(skip=("index.json",)) + [reg("index.json", json.dumps(i5).encode()), reg("blobs/sha256/" + md3[7:], mb3)])
 # an invalid name in the index
 i4 = json.loads(members["index.json"][1]); i4["manifests"][0]["annotations"] = {"io.containerd.image.name": "Bad Name!"}
 write("badname", base(skip=("index.json",)) + [reg("index.json", json.dumps(i4).encode())])
@@ -124,6 +146,7 @@ expect_error "bad digest refused, naming both digests" "digest mismatch.*expecte
 expect_error "missing blob refused" "missing from the archive" model load -i "$TMP/missing.tar"
 expect_error "index size mismatch refused" "descriptor says" model load -i "$TMP/indexsize.tar"
 expect_error "layer size mismatch refused" "descriptor says" model load -i "$TMP/layersize.tar"
+expect_error "container image refused" "not a model config" model load -i "$TMP/image.tar"
 expect_error "invalid name refused" "invalid reference" model load -i "$TMP/badname.tar"
 expect_error "not a tar" "Unrecognized archive format|cannot read|refusing" model load -i "$TMP/garbage.tar"
 expect_error "truncated tar" "cannot read|truncated|refusing" model load -i "$TMP/trunc.tar"

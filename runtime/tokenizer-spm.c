@@ -1,0 +1,154 @@
+/*
+ * tokenizer-spm.c - SentencePiece BPE (`tokenizer.ggml.model = llama`) as
+ * llama.cpp runs it (llm_tokenizer_spm): the text, spaces already turned
+ * into U+2581, starts as one symbol per UTF-8 character; the adjacent pair
+ * whose concatenation is a token with the highest score is merged (ties: the
+ * leftmost), until no pair forms a token. A final symbol that is not a token
+ * is written as its bytes, <0xXX> tokens ("byte fallback"), or as the unknown
+ * token when the vocabulary has no byte tokens.
+ */
+#include "tokenizer-impl.h"
+
+#include "utf8.h"
+#include "../common/err.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct sym {
+    int prev, next;
+    uint32_t off, n;
+};
+
+struct bigram {
+    int left, right;
+    float score;
+    uint32_t size; /* bytes of the pair when queued: a changed pair is stale */
+};
+
+struct heap {
+    struct bigram *v;
+    size_t n, cap;
+};
+
+/* Highest score first, then leftmost: llama.cpp's llm_bigram_spm order. */
+static int before(const struct bigram *a, const struct bigram *b)
+{
+    return a->score > b->score || (a->score == b->score && a->left < b->left);
+}
+
+static int heap_push(struct heap *h, struct bigram b)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? h->cap * 2 : 64;
+        struct bigram *v = realloc(h->v, cap * sizeof(*v));
+        if (!v)
+            return err_set("out of memory");
+        h->v = v;
+        h->cap = cap;
+    }
+    size_t i = h->n++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!before(&b, &h->v[p]))
+            break;
+        h->v[i] = h->v[p];
+        i = p;
+    }
+    h->v[i] = b;
+    return 0;
+}
+
+static struct bigram heap_pop(struct heap *h)
+{
+    struct bigram top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c]))
+            c++;
+        if (!before(&h->v[c], &last))
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n)
+        h->v[i] = last;
+    return top;
+}
+
+static int try_bigram(const struct tokenizer *t, const char *text, const struct sym *syms, int left, int right,
+                      struct heap *h)
+{
+    if (left < 0 || right < 0)
+        return 0;
+    uint32_t size = syms[left].n + syms[right].n;
+    int32_t id = tok_lookup(t, text + syms[left].off, size);
+    if (id < 0)
+        return 0;
+    return heap_push(h, (struct bigram){ left, right, t->score[id], size });
+}
+
+int spm_encode(const struct tokenizer *t, const char *text, size_t len, struct tok_ids *out)
+{
+    if (len == 0)
+        return 0;
+    struct sym *syms = malloc(len * sizeof(*syms));
+    struct heap h = { 0 };
+    int rc = -1;
+    if (!syms) {
+        err_set("out of memory");
+        goto done;
+    }
+    int ns = 0;
+    for (size_t off = 0; off < len; ns++) {
+        size_t cl = utf8_lead_len((unsigned char)text[off]);
+        if (cl > len - off)
+            cl = len - off;
+        syms[ns] = (struct sym){ ns - 1, off + cl == len ? -1 : ns + 1, (uint32_t)off, (uint32_t)cl };
+        off += cl;
+    }
+    for (int i = 1; i < ns; i++)
+        if (try_bigram(t, text, syms, i - 1, i, &h))
+            goto done;
+    while (h.n) {
+        struct bigram b = heap_pop(&h);
+        struct sym *l = &syms[b.left], *r = &syms[b.right];
+        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+            continue;
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            syms[r->next].prev = b.left;
+        if (try_bigram(t, text, syms, l->prev, b.left, &h) || try_bigram(t, text, syms, b.left, l->next, &h))
+            goto done;
+    }
+    /* Every merged symbol is a token; only single characters can miss. */
+    for (int i = 0; i != -1; i = syms[i].next) {
+        int32_t id = tok_lookup(t, text + syms[i].off, syms[i].n);
+        if (id >= 0) {
+            if (tok_ids_push(out, id))
+                goto done;
+            continue;
+        }
+        for (uint32_t j = 0; j < syms[i].n; j++) {
+            id = t->byte_token[(unsigned char)text[syms[i].off + j]];
+            if (id < 0)
+                id = t->unk;
+            if (id < 0) {
+                err_set("character not in the vocabulary, which has neither byte tokens nor an unknown token");
+                goto done;
+            }
+            if (tok_ids_push(out, id))
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(syms);
+    free(h.v);
+    return rc;
+}
