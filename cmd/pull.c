@@ -14,8 +14,21 @@
 #include "../registry/registry.h"
 #include "../store/store.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Ctrl-C: every byte received is already in a .partial file (plain write()s),
+ * so there is nothing to flush; say how to continue and leave. */
+static void on_interrupt(int sig)
+{
+    static const char msg[] = "\nmodel: interrupted: run the same pull again to resume where it stopped\n";
+    (void)sig;
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(130);
+}
 
 static const char *const pull_usage[] = {
     "model pull [--quiet] NAME[:TAG|@sha256:DIGEST]",
@@ -56,6 +69,7 @@ int cmd_pull(int argc, const char **argv)
                  "run here; pulling anyway",
                  progress_fmt_bytes(p.mem_needed, a, sizeof a), progress_fmt_bytes(p.host_mem, c, sizeof c));
     }
+    signal(SIGINT, on_interrupt);
     struct progress *prog = progress_new(stderr, quiet, "Pulling");
     uint64_t fetched = 0;
     int r = registry_pull_finish(s, &p, prog, &fetched);

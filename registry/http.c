@@ -57,8 +57,10 @@ CURL *http_easy_new(const char *url)
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, http_stall_seconds());
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     const char *ca = getenv("SSL_CERT_FILE");
-    if (ca && *ca)
+    if (ca && *ca) {
         curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+        curl_easy_setopt(h, CURLOPT_PROXY_CAINFO, ca); /* an https:// proxy of the same company */
+    }
     const char *cadir = getenv("SSL_CERT_DIR");
     if (cadir && *cadir)
         curl_easy_setopt(h, CURLOPT_CAPATH, cadir);

@@ -64,6 +64,21 @@ sent=$(reg_blob_bytes "$REG_LOG" "$mark")
 check "it resumed the shared partial ($sent bytes sent, $((SIZE - have)) were missing)" \
     test "$sent" -le $((SIZE - have + 4096))
 
+# Ctrl-C: exit 130 with a hint; the next pull resumes
+rm -rf "$MODEL_HOME"
+MODEL_TEST_MAX_RECV_SPEED=$((4 * 1024 * 1024)) "$MODEL" pull "$R/ai/big" >"$TMP/int.out" 2>&1 &
+pid=$!
+for i in $(seq 1 200); do
+    [ "$(cat "$B/$W".partial "$B/$W".part-*.partial 2>/dev/null | wc -c)" -gt $((SIZE / 5)) ] && break
+    sleep 0.05
+done
+kill -INT $pid
+wait $pid; rc=$?
+check "Ctrl-C exits 130" test $rc -eq 130
+check "Ctrl-C says how to resume" grep -q "run the same pull again to resume" "$TMP/int.out"
+check "pull after Ctrl-C completes" model pull "$R/ai/big"
+check "blob identical after Ctrl-C and resume" cmp -s "$BIG" "$B/$W"
+
 # memory warning before any weights, and the terminal progress display
 rm -rf "$MODEL_HOME"
 if command -v script >/dev/null; then
