@@ -192,6 +192,7 @@ int registry_open_from(struct registry *r, const char *host, const char *repo, i
     str_copy(r->host, sizeof r->host, host);
     str_copy(r->api_host, sizeof r->api_host, is_docker_hub(host) ? "registry-1.docker.io" : host);
     str_copy(r->repo, sizeof r->repo, repo);
+    str_copy(r->cred_host, sizeof r->cred_host, host);
     r->push = push;
     /* one thread per registry handle, so the share needs no lock callbacks */
     r->share = curl_share_init();
@@ -220,6 +221,16 @@ int registry_open_from(struct registry *r, const char *host, const char *repo, i
             if (try_base(r, NULL, base, 1) == 0) {
                 str_copy(r->api_host, sizeof r->api_host, base);
                 r->mirror_index = idx;
+                /* a mirror gets its own credentials, never Docker Hub's */
+                char sc[16], h[256];
+                long port;
+                if (http_url_origin(base, sc, sizeof sc, h, sizeof h, &port) == 0) {
+                    int dflt = (!strcmp(sc, "https") && port == 443) || (!strcmp(sc, "http") && port == 80);
+                    if (dflt)
+                        str_copy(r->cred_host, sizeof r->cred_host, h);
+                    else
+                        snprintf(r->cred_host, sizeof r->cred_host, strchr(h, ':') ? "[%s]:%ld" : "%s:%ld", h, port);
+                }
                 free(list);
                 return 0;
             }
@@ -268,7 +279,7 @@ static void load_creds(struct registry *r)
     if (r->creds_loaded)
         return;
     r->creds_loaded = 1;
-    creds_lookup(r->host, &r->user, &r->pass);
+    creds_lookup(r->cred_host, &r->user, &r->pass);
 }
 
 static int fetch_token(struct registry *r)

@@ -21,7 +21,8 @@ struct registry {
     int push;         /* ask for pull,push scope */
     char *mount_from[8]; /* other repositories whose pull scope a push needs (mounts) */
     int n_mount_from;
-    char *user, *pass; /* credentials for api_host, or NULL */
+    char cred_host[300]; /* whose credentials to use: host, or the mirror in use */
+    char *user, *pass; /* credentials for cred_host, or NULL */
     int creds_loaded;
     struct challenge chal;
     int have_chal;

@@ -80,6 +80,7 @@ static int upload_blob(struct registry *r, struct store *s, const char *digest, 
     struct http_response resp = { 0 };
     char *loc = NULL;
     int rc = -1, fd = -1;
+    uint64_t min_chunk = 0;
     *mounted = 0;
     /* Cross-repository mount: 201 = done, 202 = an ordinary upload was started instead. */
     for (int i = 0; i < n_mount && !loc; i++) {
@@ -109,6 +110,10 @@ static int upload_blob(struct registry *r, struct store *s, const char *digest, 
         }
         loc = next_location(url, &resp, what);
         free(url);
+        /* a registry may ask for chunks of at least some size */
+        const char *minl = http_header(&resp.headers, "OCI-Chunk-Min-Length");
+        if (minl && strtoull(minl, NULL, 10) > min_chunk)
+            min_chunk = strtoull(minl, NULL, 10);
         http_response_free(&resp);
         if (!loc)
             goto out;
@@ -122,6 +127,8 @@ static int upload_blob(struct registry *r, struct store *s, const char *digest, 
     }
     free(path);
     uint64_t chunk = chunk_size();
+    if (chunk < min_chunk)
+        chunk = min_chunk;
     if (size > chunk) {
         /* chunked: PATCH each range to the latest Location, then PUT ?digest= with no body */
         for (uint64_t off = 0; off < size; off += chunk) {
