@@ -112,6 +112,22 @@ expect_output "a mirror without the model is skipped for the next" "ID ${MD:7:12
 check "bare name recorded as ai/onlyhere:latest" grep -q '"ai/onlyhere:latest"' <<<"$(model list --json)"
 export MODEL_HOME=$TMP/store
 
+# --- proxies, as curl reads them ---------------------------------------------------------
+PP=$(free_port)
+python3 tests/registry/http_proxy.py "$PP" "$TMP/proxy.log" &
+REG_PIDS+=($!)
+wait_http "http://127.0.0.1:$PP/"
+export MODEL_HOME=$TMP/store-proxy
+expect_output "pull through http_proxy" "ID ${MD:7:12}" \
+    env -u NO_PROXY -u no_proxy http_proxy="http://127.0.0.1:$PP" "$MODEL" pull "$R/ai/tiny"
+check "the proxy carried the manifest and blob requests" grep -q "GET http://$R/v2/ai/tiny/blobs/sha256:" "$TMP/proxy.log"
+: >"$TMP/proxy.log"
+rm -rf "$MODEL_HOME"
+expect_output "NO_PROXY bypasses the proxy" "ID ${MD:7:12}" \
+    env no_proxy=127.0.0.1 http_proxy="http://127.0.0.1:$PP" "$MODEL" pull "$R/ai/tiny"
+check "nothing went through the proxy" test ! -s "$TMP/proxy.log"
+export MODEL_HOME=$TMP/store
+
 # --- refusals and errors -------------------------------------------------------------
 D=$(make_layout "$TMP/lay-bad" "$GGUF" img application/vnd.oci.image.config.v1+json)
 layout_push "$TMP/lay-bad" img "docker://$R/ai/notmodel:latest"
