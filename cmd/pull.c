@@ -31,20 +31,25 @@ static void on_interrupt(int sig)
 }
 
 static const char *const pull_usage[] = {
-    "model pull [--quiet] NAME[:TAG|@sha256:DIGEST]",
+    "model pull [--quiet] [--limit-rate RATE] NAME[:TAG|@sha256:DIGEST]",
     NULL,
 };
 
 int cmd_pull(int argc, const char **argv)
 {
     int quiet = 0;
+    int64_t rate = 0;
     struct option opts[] = {
         OPT_BOOL('q', "quiet", &quiet, "no progress; print only the model ID"),
+        OPT_INT64(0, "limit-rate", &rate, "RATE", "download at most RATE bytes per second (K, M, G suffixes)"),
         OPT_END(),
     };
     argc = parse_options(argc, argv, opts, pull_usage);
     if (argc != 1)
         usage_with_options(pull_usage, opts);
+    if (rate < 0)
+        return error("--limit-rate must be a positive number of bytes per second, e.g. 10M"), EXIT_USAGE;
+    http_set_limit_rate(rate);
     struct store *s = store_open(NULL);
     if (!s)
         return error_err(), EXIT_FAIL;

@@ -178,7 +178,7 @@ static int plan_blob(struct dl *dl, struct blob *b)
     int ns = existing_starts(bp, starts, MAX_PARTS);
     if (!ns) {
         uint64_t min = (uint64_t)env_long("MODEL_PART_MIN_SIZE", 32L << 20, 1, 1L << 40);
-        long want = env_long("MODEL_DOWNLOAD_PARTS", 4, 1, MAX_PARTS);
+        long want = http_limit_rate() ? 1 : env_long("MODEL_DOWNLOAD_PARTS", 4, 1, MAX_PARTS);
         if (it->size >= min && want > 1)
             for (long i = 1; i < want; i++)
                 starts[ns++] = it->size * (uint64_t)i / (uint64_t)want;
@@ -597,7 +597,7 @@ int download_blobs(struct registry *r, struct store *s, const struct dl_item *it
                    struct progress *p, uint64_t *bytes_fetched)
 {
     struct dl dl = { .r = r, .s = s, .n = n };
-    dl.max_active = (int)env_long("MODEL_MAX_TRANSFERS", 8, 1, 64);
+    dl.max_active = http_limit_rate() ? 1 : (int)env_long("MODEL_MAX_TRANSFERS", 8, 1, 64);
     dl.blobs = calloc((size_t)(n ? n : 1), sizeof *dl.blobs);
     dl.multi = curl_multi_init();
     dl.p = p;

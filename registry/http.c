@@ -27,6 +27,18 @@ int http_global_init(void)
     return 0;
 }
 
+static long long limit_rate;
+
+void http_set_limit_rate(long long bps)
+{
+    limit_rate = bps > 0 ? bps : 0;
+}
+
+long long http_limit_rate(void)
+{
+    return limit_rate;
+}
+
 long http_stall_seconds(void)
 {
     const char *s = getenv("MODEL_STALL_TIMEOUT");
@@ -64,9 +76,11 @@ CURL *http_easy_new(const char *url)
     const char *cadir = getenv("SSL_CERT_DIR");
     if (cadir && *cadir)
         curl_easy_setopt(h, CURLOPT_CAPATH, cadir);
-    const char *rate = getenv("MODEL_TEST_MAX_RECV_SPEED");
+    const char *rate = getenv("MODEL_TEST_MAX_RECV_SPEED"); /* per transfer, for tests */
     if (rate && *rate)
         curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)strtoll(rate, NULL, 10));
+    else if (limit_rate)
+        curl_easy_setopt(h, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)limit_rate);
     /* Proxies: left to libcurl, which reads http_proxy/HTTPS_PROXY/ALL_PROXY/NO_PROXY. */
     return h;
 }

@@ -85,6 +85,12 @@ long http_retry_after(const struct http_headers *h);
 /* Human text for curl errors and statuses, naming the host. */
 const char *http_curl_strerror(CURLcode c);
 
+/* Cap on received bytes per second for every later transfer (0 = none);
+ * `model pull --limit-rate`. Downloads then run one transfer at a time so
+ * the cap is the total. */
+void http_set_limit_rate(long long bytes_per_second);
+long long http_limit_rate(void);
+
 /* Stall timeout in seconds: 30, or MODEL_STALL_TIMEOUT for tests. */
 long http_stall_seconds(void);
 

@@ -112,6 +112,9 @@ expect_output "a mirror without the model is skipped for the next" "ID ${MD:7:12
 check "bare name recorded as ai/onlyhere:latest" grep -q '"ai/onlyhere:latest"' <<<"$(model list --json)"
 export MODEL_HOME=$TMP/store
 
+# --- bandwidth cap (its timing is in cli_registry_resume.sh, with a large blob) --------
+expect_error "negative rate is a usage error" "limit-rate" model pull --limit-rate -5 "$R/ai/tiny"
+
 # --- proxies, as curl reads them ---------------------------------------------------------
 PP=$(free_port)
 python3 tests/registry/http_proxy.py "$PP" "$TMP/proxy.log" &

@@ -64,6 +64,13 @@ sent=$(reg_blob_bytes "$REG_LOG" "$mark")
 check "it resumed the shared partial ($sent bytes sent, $((SIZE - have)) were missing)" \
     test "$sent" -le $((SIZE - have + 4096))
 
+# --limit-rate caps the total: 51 MiB at 32 MiB/s cannot take less than ~1.6 s
+rm -rf "$MODEL_HOME"
+t0=$(date +%s%N)
+check "pull --limit-rate 32M" model pull --limit-rate 32M "$R/ai/big"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "the cap held: $ms ms for $SIZE bytes at 32 MiB/s" test $ms -ge 1400
+
 # Ctrl-C: exit 130 with a hint; the next pull resumes
 rm -rf "$MODEL_HOME"
 MODEL_TEST_MAX_RECV_SPEED=$((4 * 1024 * 1024)) "$MODEL" pull "$R/ai/big" >"$TMP/int.out" 2>&1 &
