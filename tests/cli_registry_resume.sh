@@ -41,6 +41,7 @@ for parts in 1 4; do
         test "$have" -gt 0 -a "$have" -lt "$SIZE"
     check "[$parts part(s)] model list shows no half-pulled model" test "$(model list --json)" = "[]"
     [ "$parts" -gt 1 ] && check "[$parts parts] ranged part files exist" ls "$B/$W".part-*.partial
+    sleep 0.5 # let the registry log the killed request before the mark
     mark=$(($(wc -l <"$REG_LOG") + 1))
     out=$(MODEL_DOWNLOAD_PARTS=$parts model pull "$R/ai/big" 2>&1); rc=$?
     check "[$parts part(s)] resumed pull succeeds" test $rc -eq 0 || printf '%s\n' "$out"
@@ -58,6 +59,7 @@ rm -rf "$MODEL_HOME"
 have=$(kill_midway 4)
 MD2=$(make_layout "$TMP/lay2" "$BIG" other)
 layout_push "$TMP/lay2" other "docker://$R/ai/big2:latest" 2>/dev/null
+sleep 0.5 # let the registry log the killed request before the mark
 mark=$(($(wc -l <"$REG_LOG") + 1))
 check "another model with the same blob pulls" model pull "$R/ai/big2"
 sent=$(reg_blob_bytes "$REG_LOG" "$mark")
