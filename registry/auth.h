@@ -34,7 +34,8 @@ const struct challenge *auth_pick(const struct challenge *c, int n);
 int creds_lookup(const char *host, char **user, char **pass);
 
 /* Path of our credentials file: $MODEL_CONFIG_DIR/credentials.json, else
- * $XDG_CONFIG_HOME/model/credentials.json, else ~/.config/model/credentials.json. */
+ * $XDG_CONFIG_HOME/model/credentials.json, else ~/.config/model/credentials.json.
+ * Not in the store: a store may be shared, credentials are one user's. */
 char *creds_path(void);
 
 /* Store (mode 0600, written atomically) or remove the entry of host.

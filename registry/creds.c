@@ -66,9 +66,6 @@ char *creds_path(void)
     const char *d = getenv("MODEL_CONFIG_DIR");
     if (d && *d)
         return path_join(d, "credentials.json");
-    d = getenv("MODEL_HOME");
-    if (d && *d)
-        return path_join(d, "credentials.json");
     d = getenv("XDG_CONFIG_HOME");
     if (d && *d)
         return path_join(d, "model/credentials.json");
