@@ -159,12 +159,21 @@ static void drop_part_file(struct part *pt)
         unlink(pt->path);
 }
 
+/* Returns 1 when another process finished the blob while we waited for its
+ * partial file's lock (nothing left to do), 0 when planned, -1 on error. */
 static int plan_blob(struct dl *dl, struct blob *b)
 {
     const struct dl_item *it = b->it;
-    b->w = blob_writer_open(dl->s, it->digest, 1);
+    b->w = blob_writer_open(dl->s, it->digest, 1); /* waits while another pull writes it */
     if (!b->w)
         return -1;
+    uint64_t have = 0;
+    if (store_has_blob(dl->s, it->digest) == 1 && store_blob_size(dl->s, it->digest, &have) == 0 &&
+        have == it->size) {
+        blob_writer_abort(b->w, 0);
+        b->w = NULL;
+        return 1;
+    }
     uint64_t off0 = blob_writer_offset(b->w);
     if (off0 > it->size) {
         if (blob_writer_restart(b->w) < 0)
@@ -623,8 +632,15 @@ int download_blobs(struct registry *r, struct store *s, const struct dl_item *it
                 continue;
             }
         }
-        if (plan_blob(&dl, b) < 0)
+        int planned = plan_blob(&dl, b);
+        if (planned < 0)
             goto out;
+        if (planned == 1) {
+            b->committed = 1;
+            b->pidx = progress_add(p, label, items[i].size, items[i].size);
+            progress_item_done(p, b->pidx, "exists");
+            continue;
+        }
         b->prev_done = blob_done(b);
         b->pidx = progress_add(p, label, items[i].size, b->prev_done);
     }

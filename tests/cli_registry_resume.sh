@@ -73,6 +73,20 @@ check "pull --limit-rate 32M" model pull --limit-rate 32M "$R/ai/big"
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "the cap held: $ms ms for $SIZE bytes at 32 MiB/s" test $ms -ge 1400
 
+# two pulls of one model at once: the second waits for the first's blob
+rm -rf "$MODEL_HOME"
+mark=$(($(wc -l <"$REG_LOG") + 1))
+MODEL_TEST_MAX_RECV_SPEED=$((8 * 1024 * 1024)) "$MODEL" pull "$R/ai/big" >"$TMP/a.out" 2>&1 &
+pa=$!
+sleep 0.5
+"$MODEL" pull "$R/ai/big" >"$TMP/b.out" 2>&1; rb=$?
+wait $pa; ra=$?
+check "concurrent pulls both succeed" test $ra -eq 0 -a $rb -eq 0
+sleep 0.3
+sent=$(reg_blob_bytes "$REG_LOG" "$mark")
+check "the big blob travelled once ($sent bytes for $SIZE)" test "$sent" -lt $((SIZE * 3 / 2))
+check "blob intact after concurrent pulls" cmp -s "$BIG" "$B/$W"
+
 # Ctrl-C: exit 130 with a hint; the next pull resumes
 rm -rf "$MODEL_HOME"
 MODEL_TEST_MAX_RECV_SPEED=$((4 * 1024 * 1024)) "$MODEL" pull "$R/ai/big" >"$TMP/int.out" 2>&1 &
