@@ -102,8 +102,27 @@ export MODEL_HOME=$TMP/store-redirect
 expect_output "pull through a redirect to another host" "ID ${MD:7:12}" model pull "$R/ai/tiny"
 check "the registry got credentials" grep -q " GET /v2/ai/tiny/blobs/sha256:.* auth=yes" "$TMP/fake.log"
 check "the CDN host was reached" grep -q " GET /cdn/" "$TMP/fake.log"
+check "requests carry User-Agent model/<version>" grep -qE "ua=model/[0-9]+\.[0-9]+" "$TMP/fake.log"
 check "the CDN host never saw Authorization" test -z "$(grep ' GET /cdn/.*auth=yes' "$TMP/fake.log")"
 model logout "$R" >/dev/null
+
+# https registry redirecting to plain http on the same host: a downgrade, no credentials
+FP=$(free_port)
+CP=$(free_port)
+python3 $PY/fake_registry.py "$FP" "$TMP/lay" "$TMP/down.log" --user bob:builder --tls "$TMP/srv.crt" "$TMP/srv.key" \
+    --plain-cdn "$CP" &
+REG_PIDS+=($!)
+SSL_CERT_FILE=$TMP/ca.pem wait_http "https://127.0.0.1:$FP/v2/"
+R=127.0.0.1:$FP
+export SSL_CERT_FILE=$TMP/ca.pem
+check "login to the https registry" sh -c "echo builder | '$MODEL' login -u bob --password-stdin $R"
+export MODEL_HOME=$TMP/store-downgrade
+expect_output "pull through an https -> http redirect" "ID ${MD:7:12}" model pull "$R/ai/tiny"
+check "the https registry got credentials" grep -q " GET /v2/ai/tiny/blobs/sha256:.* auth=yes" "$TMP/down.log"
+check "the plain-http hop was used" grep -q " GET /cdn/" "$TMP/down.log"
+check "the plain-http hop never saw Authorization" test -z "$(grep ' GET /cdn/.*auth=yes' "$TMP/down.log")"
+model logout "$R" >/dev/null
+unset SSL_CERT_FILE
 
 # --- retries and stalls --------------------------------------------------------------------
 FP=$(free_port)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """fake_registry.py PORT LAYOUT LOG [--user U:P] [--redirect] [--fail N] [--stall]
+                   [--tls CERT KEY --plain-cdn PORT2]
 
 A small registry serving the models of an OCI layout directory, for the
 cases a real registry cannot be made to show:
@@ -9,6 +10,9 @@ cases a real registry cannot be made to show:
                Authorization header arrived
   --fail N     the first N blob GETs answer 503 with Retry-After: 1
   --stall      the first blob GET sends half of the blob, then goes silent
+  --tls CERT KEY --plain-cdn PORT2
+               serve the registry over TLS and redirect blob GETs to
+               http://127.0.0.1:PORT2/cdn/<digest>: same host, downgraded scheme
 Every request is logged to LOG as "METHOD PATH auth=yes|no range=..."."""
 import base64, hashlib, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +23,8 @@ user = args[args.index("--user") + 1] if "--user" in args else None
 redirect = "--redirect" in args
 fail = [int(args[args.index("--fail") + 1]) if "--fail" in args else 0]
 stall = ["--stall" in args]
+tls = (args[args.index("--tls") + 1], args[args.index("--tls") + 2]) if "--tls" in args else None
+plain_cdn = int(args[args.index("--plain-cdn") + 1]) if "--plain-cdn" in args else 0
 lock = threading.Lock()
 
 def blob_path(d):
@@ -41,8 +47,9 @@ class H(BaseHTTPRequestHandler):
 
     def log(self):
         with lock, open(logf, "a") as f:
-            f.write("%.2f %s %s auth=%s range=%s\n" % (time.time() % 1000, self.command, self.path,
-                    "yes" if self.headers.get("Authorization") else "no", self.headers.get("Range", "-")))
+            f.write("%.2f %s %s auth=%s range=%s ua=%s\n" % (time.time() % 1000, self.command, self.path,
+                    "yes" if self.headers.get("Authorization") else "no", self.headers.get("Range", "-"),
+                    self.headers.get("User-Agent", "-")))
 
     def reply(self, code, body=b"", headers=None):
         self.send_response(code)
@@ -125,9 +132,19 @@ class H(BaseHTTPRequestHandler):
                     fail[0] -= 1
             if failing:
                 return self.reply(503, b"busy", {"Retry-After": "1"})
+            if plain_cdn:
+                return self.reply(307, b"", {"Location": "http://127.0.0.1:%d/cdn/%s" % (plain_cdn, ref)})
             if redirect:
                 return self.reply(307, b"", {"Location": "http://localhost:%d/cdn/%s" % (port, ref)})
             return self.send_blob(ref)
         self.reply(404)
 
-ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+if plain_cdn:
+    threading.Thread(target=ThreadingHTTPServer(("127.0.0.1", plain_cdn), H).serve_forever, daemon=True).start()
+srv = ThreadingHTTPServer(("127.0.0.1", port), H)
+if tls:
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(tls[0], tls[1])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
