@@ -65,6 +65,24 @@ expect_error "pull of a digest the registry lacks" "not found" \
     model pull "$R/ai/tiny@sha256:0000000000000000000000000000000000000000000000000000000000000000"
 export MODEL_HOME=$TMP/store
 
+# --- an OCI index is followed one level ---------------------------------------------------
+MSIZE=$(stat -c %s "$TMP/lay/blobs/sha256/${MD:7}")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s}]}' \
+    "$MD" "$MSIZE" >"$TMP/index.json"
+IDX=sha256:$(sha256sum "$TMP/index.json" | cut -c1-64)
+check "index pushed" curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" \
+    --data-binary @"$TMP/index.json" "http://$R/v2/ai/tiny/manifests/idx"
+export MODEL_HOME=$TMP/store-index
+expect_output "a tag naming an index pulls its model (ID of the manifest)" "ID ${MD:7:12}" model pull "$R/ai/tiny:idx"
+expect_output "an index pulled by its digest" "ID ${MD:7:12}" model pull "$R/ai/tiny@$IDX"
+ISIZE=$(stat -c %s "$TMP/index.json")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"%s","size":%s}]}' \
+    "$IDX" "$ISIZE" >"$TMP/index2.json"
+check "nested index pushed" curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" \
+    --data-binary @"$TMP/index2.json" "http://$R/v2/ai/tiny/manifests/idx2"
+expect_error "an index of an index is refused" "index" model pull "$R/ai/tiny:idx2"
+export MODEL_HOME=$TMP/store
+
 # --- push ------------------------------------------------------------------------
 # to another repository of the same registry: blobs are mounted, not uploaded
 check "tag for another repository" model tag "$R/ai/tiny:latest" "$R/team/copy:v1"

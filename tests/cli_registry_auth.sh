@@ -142,4 +142,20 @@ expect_output "a stalled transfer reconnects and finishes" "ID ${MD:7:12}" \
     env MODEL_STALL_TIMEOUT=1 "$MODEL" pull "127.0.0.1:$FP/ai/tiny"
 check "the stall was detected within seconds, not when the server gave up (20 s)" test $(($(date +%s) - t0)) -lt 10
 check "the reconnect resumed with a Range request" grep -q 'range=bytes=[1-9][0-9]*-' "$TMP/stall.log"
+
+# --- manifests that do not match their headers ----------------------------------------------
+export MODEL_HOME=$TMP/store-badhdr
+for flag in bad-dcd bad-ctype; do
+    FP=$(free_port)
+    python3 $PY/fake_registry.py "$FP" "$TMP/lay" "$TMP/$flag.log" --$flag &
+    REG_PIDS+=($!)
+    wait_http "http://127.0.0.1:$FP/v2/"
+    case $flag in
+        bad-dcd) expect_error "Docker-Content-Digest disagreeing with the bytes is refused" \
+            "registry says sha256:0000" model pull "127.0.0.1:$FP/ai/tiny" ;;
+        bad-ctype) expect_error "Content-Type disagreeing with mediaType is refused" \
+            "Content-Type .* does not match" model pull "127.0.0.1:$FP/ai/tiny" ;;
+    esac
+done
+check "nothing recorded from bad manifests" test "$(model list --json)" = "[]"
 finish

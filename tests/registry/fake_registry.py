@@ -10,6 +10,8 @@ cases a real registry cannot be made to show:
                Authorization header arrived
   --fail N     the first N blob GETs answer 503 with Retry-After: 1
   --stall      the first blob GET sends half of the blob, then goes silent
+  --bad-dcd    manifests come with a wrong Docker-Content-Digest
+  --bad-ctype  manifests come with a Content-Type that is not their mediaType
   --tls CERT KEY --plain-cdn PORT2
                serve the registry over TLS and redirect blob GETs to
                http://127.0.0.1:PORT2/cdn/<digest>: same host, downgraded scheme
@@ -23,6 +25,8 @@ user = args[args.index("--user") + 1] if "--user" in args else None
 redirect = "--redirect" in args
 fail = [int(args[args.index("--fail") + 1]) if "--fail" in args else 0]
 stall = ["--stall" in args]
+bad_dcd = "--bad-dcd" in args
+bad_ctype = "--bad-ctype" in args
 tls = (args[args.index("--tls") + 1], args[args.index("--tls") + 2]) if "--tls" in args else None
 plain_cdn = int(args[args.index("--plain-cdn") + 1]) if "--plain-cdn" in args else 0
 lock = threading.Lock()
@@ -124,6 +128,10 @@ class H(BaseHTTPRequestHandler):
                 return self.reply(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}')
             data = open(blob_path(d), "rb").read()
             mt = json.loads(data).get("mediaType", "application/vnd.oci.image.manifest.v1+json")
+            if bad_ctype:
+                mt = "application/vnd.docker.distribution.manifest.v2+json"
+            if bad_dcd:
+                d = "sha256:" + "0" * 64
             return self.reply(200, data, {"Content-Type": mt, "Docker-Content-Digest": d})
         if kind == "blobs":
             with lock:
