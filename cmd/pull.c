@@ -10,11 +10,14 @@
 #include "parse-options.h"
 #include "usage.h"
 #include "../common/err.h"
+#include "../runtime/memory.h"
 #include "../registry/progress.h"
 #include "../registry/registry.h"
 #include "../store/store.h"
 
+#include <cjson/cJSON.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +31,86 @@ static void on_interrupt(int sig)
     ssize_t w = write(2, msg, sizeof msg - 1);
     (void)w;
     _exit(130);
+}
+
+#define DEFAULT_CTX 4096 /* as model-open.c: the context `model run` uses by default */
+#define DEFAULT_BATCH 512
+
+static uint32_t meta_u32(const cJSON *gguf, const char *arch, const char *key)
+{
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", arch, key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(gguf, k);
+    long long n = cJSON_IsString(v) ? strtoll(v->valuestring, NULL, 10) : cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+    return n > 0 && n < (1LL << 31) ? (uint32_t)n : 0;
+}
+
+/* The runtime's estimate (weights + KV cache + compute at the default
+ * context) from the hyper-parameters the config copies from the GGUF
+ * header. 0 when the config lacks them (ModelPack configs do). */
+static uint64_t runtime_estimate(struct store *s, const struct pull *p, struct memory_estimate *est, int *n_ctx)
+{
+    char *cfg = NULL;
+    size_t len = 0;
+    if (store_read_blob(s, p->man.config.digest, CONFIG_MAX_BYTES, &cfg, &len) < 0)
+        return 0;
+    cJSON *j = cJSON_ParseWithLength(cfg, len);
+    free(cfg);
+    const cJSON *gguf = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "config"), "gguf");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(gguf, "general.architecture");
+    uint64_t total = 0;
+    if (cJSON_IsString(a) && strlen(a->valuestring) < 32) {
+        struct llama_hparams hp;
+        memset(&hp, 0, sizeof hp);
+        snprintf(hp.arch, sizeof hp.arch, "%s", a->valuestring);
+        hp.n_ctx_train = meta_u32(gguf, hp.arch, "context_length");
+        hp.n_embd = meta_u32(gguf, hp.arch, "embedding_length");
+        hp.n_layer = meta_u32(gguf, hp.arch, "block_count");
+        hp.n_head = meta_u32(gguf, hp.arch, "attention.head_count");
+        hp.n_head_kv = meta_u32(gguf, hp.arch, "attention.head_count_kv");
+        hp.n_ff = meta_u32(gguf, hp.arch, "feed_forward_length");
+        hp.head_dim = meta_u32(gguf, hp.arch, "attention.key_length");
+        hp.n_vocab = meta_u32(gguf, hp.arch, "vocab_size");
+        if (!hp.n_head_kv)
+            hp.n_head_kv = hp.n_head;
+        if (!hp.head_dim && hp.n_head)
+            hp.head_dim = hp.n_embd / hp.n_head;
+        if (!hp.n_vocab)
+            hp.n_vocab = 128256; /* the array itself is not copied into configs; assume a large vocabulary */
+        if (hp.n_ctx_train && hp.n_embd && hp.n_layer && hp.n_head && hp.head_dim && hp.n_head_kv <= hp.n_head &&
+            hp.n_layer < 10000 && hp.n_embd < 1000000 && hp.n_ff < 10000000) {
+            int ctx = hp.n_ctx_train < DEFAULT_CTX ? (int)hp.n_ctx_train : DEFAULT_CTX;
+            memory_estimate(&hp, p->weights_bytes, ctx, ctx < DEFAULT_BATCH ? ctx : DEFAULT_BATCH, KV_F16, est);
+            *n_ctx = ctx;
+            total = est->total;
+        }
+    }
+    cJSON_Delete(j);
+    return total;
+}
+
+/* Say so, before any weights arrive, when this host cannot run the model. */
+static void memory_check(struct store *s, const struct pull *p)
+{
+    char a[32], b[32], c[32], d[32], e[32];
+    uint64_t avail = memory_available();
+    if (!avail)
+        avail = p->host_mem;
+    if (!avail)
+        return;
+    struct memory_estimate est;
+    int ctx = 0;
+    uint64_t need = runtime_estimate(s, p, &est, &ctx);
+    if (need && need > avail)
+        warn("this model needs about %s to run (weights %s + KV cache %s for %d tokens + compute %s) but this "
+             "machine has %s available: it may not run here; pulling anyway",
+             memory_format(need, a, sizeof a), memory_format(est.weights, b, sizeof b),
+             memory_format(est.kv, c, sizeof c), ctx, memory_format(est.compute, d, sizeof d),
+             memory_format(avail, e, sizeof e));
+    else if (!need && p->mem_needed > avail)
+        warn("this model needs about %s of memory (its weights), but this machine has %s available: it may not "
+             "run here; pulling anyway",
+             memory_format(p->mem_needed, a, sizeof a), memory_format(avail, e, sizeof e));
 }
 
 static const char *const pull_usage[] = {
@@ -59,21 +142,11 @@ int cmd_pull(int argc, const char **argv)
         error_err();
         goto out;
     }
-    char a[32], b[32], c[32];
+    char a[32], b[32];
     if (!quiet)
         note("pulling %s (%s in %d layers)", argv[0], progress_fmt_bytes(p.total_bytes, a, sizeof a),
              p.man.n_layers);
-    if (p.host_mem && p.mem_needed > p.host_mem) {
-        if (p.kv_ctx)
-            warn("this model needs about %s of memory (weights %s + KV cache for %d tokens), more than this "
-                 "machine's %s: it may not run here; pulling anyway",
-                 progress_fmt_bytes(p.mem_needed, a, sizeof a), progress_fmt_bytes(p.weights_bytes, b, sizeof b),
-                 p.kv_ctx, progress_fmt_bytes(p.host_mem, c, sizeof c));
-        else
-            warn("this model needs about %s of memory (its weights), more than this machine's %s: it may not "
-                 "run here; pulling anyway",
-                 progress_fmt_bytes(p.mem_needed, a, sizeof a), progress_fmt_bytes(p.host_mem, c, sizeof c));
-    }
+    memory_check(s, &p);
     signal(SIGINT, on_interrupt);
     struct progress *prog = progress_new(stderr, quiet, "Pulling");
     uint64_t fetched = 0;

@@ -105,7 +105,7 @@ check "blob identical after Ctrl-C and resume" cmp -s "$BIG" "$B/$W"
 # memory warning before any weights, and the terminal progress display
 rm -rf "$MODEL_HOME"
 if command -v script >/dev/null; then
-    script -qfec "env MODEL_HOST_MEMORY=1000000 MODEL_TEST_MAX_RECV_SPEED=$((16 * 1024 * 1024)) $MODEL pull $R/ai/big" \
+    script -qfec "env MODEL_MEMORY_LIMIT=1000000 MODEL_TEST_MAX_RECV_SPEED=$((16 * 1024 * 1024)) $MODEL pull $R/ai/big" \
         /dev/null >"$TMP/tty.out" 2>&1
     tr '\r' '\n' <"$TMP/tty.out" | sed 's/\x1b\[[0-9]*[AK]//g' >"$TMP/tty.txt"
     warn_line=$(grep -n "warning: this model needs about" "$TMP/tty.txt" | head -1 | cut -d: -f1)
