@@ -628,31 +628,9 @@ struct jval jeval(struct jctx *c, struct jscope *s, const struct jnode *n)
 
 static struct jval iterable_items(struct jctx *c, struct jval v)
 {
-    switch (v.t) {
-    case JT_LIST: return v;
-    case JT_UNDEF: return jv_list(c, 0);
-    case JT_DICT: {
-        struct jval l = jv_list(c, v.u.d->n);
-        for (size_t i = 0; i < v.u.d->n; i++)
-            jl_push(c, l.u.l, v.u.d->k[i]);
-        return l;
-    }
-    case JT_STR: {
-        struct jval l = jv_list(c, v.u.s->n);
-        const char *p = v.u.s->p;
-        size_t n = v.u.s->n;
-        for (size_t i = 0; i < n;) {
-            size_t j = i + 1;
-            while (j < n && ((unsigned char)p[j] & 0xC0) == 0x80)
-                j++;
-            jl_push(c, l.u.l, jv_str(c, p + i, j - i));
-            i = j;
-        }
-        return l;
-    }
-    default:
-        jthrow(c, "'%s' object is not iterable", jv_typename(v));
-    }
+    if (v.t == JT_NS)
+        jthrow(c, "'Namespace' object is not iterable");
+    return jv_to_list(c, v);
 }
 
 static void bind_targets(struct jctx *c, struct jscope *s, const struct jnode *n, struct jval item)

@@ -207,6 +207,21 @@ void jfmt_float(double f, char *out, size_t cap);      /* Python repr of a float
 
 /* Checked for undefined: throws the undefined's message. */
 void jv_require(struct jctx *c, struct jval v);
+struct jval jv_need_str(struct jctx *c, struct jval v, const char *what);   /* throws unless a str */
+int64_t jv_need_int(struct jctx *c, struct jval v, const char *what);       /* int or bool, else throws */
+struct jval jv_to_list(struct jctx *c, struct jval v);  /* iteration order; throws if not iterable */
+
+/* Arguments of a filter, method or function call: positional, then keyword. */
+struct jargs {
+    struct jval *v;
+    size_t n;
+    const char **kwn;
+    struct jval *kwv;
+    size_t nkw;
+};
+/* Positional argument i, else keyword `name`, else `def`. */
+struct jval jarg(const struct jargs *a, size_t i, const char *name, struct jval def);
+int jhas_arg(const struct jargs *a, size_t i, const char *name);
 
 /* UTF-8 code point helpers for indexing and slicing strings like Python. */
 size_t ju_count(const char *s, size_t n);
@@ -243,6 +258,17 @@ int jmethod_call(struct jctx *c, struct jval obj, const char *name, struct jval 
 int jglobal_lookup(const char *name, struct jval *out);
 struct jval jfunc_call(struct jctx *c, struct jval fn, struct jval *args, size_t nargs,
                        const char **kwn, struct jval *kwv, size_t nkw);
+
+/* ---- Python str operations (jinja-strings.c) ----------------------------------- */
+
+uint32_t ju_decode(const char *s, size_t n, size_t i, size_t *len);   /* code point at byte i */
+struct jval jstr_strip(struct jctx *c, struct jval v, struct jval chars, int which); /* 1 left 2 right 3 both */
+/* mode 0 lower, 1 upper, 2 str.title, 3 capitalize, 4 the title filter (ASCII) */
+struct jval jstr_case(struct jctx *c, struct jval v, int mode);
+struct jval jstr_replace(struct jctx *c, struct jval s, struct jval old, struct jval new, int64_t count);
+struct jval jstr_split(struct jctx *c, struct jval s, struct jval sep, int64_t maxsplit, int from_right);
+int jstr_affix(struct jctx *c, struct jval s, struct jval x, int end);    /* startswith / endswith */
+struct jval jstr_escape_html(struct jctx *c, struct jval v);
 
 /* ---- Python string formatting (jinja-format.c) -------------------------------- */
 

@@ -354,6 +354,75 @@ int jv_compare(struct jctx *c, struct jval a, struct jval b)
     jthrow(c, "'<' not supported between instances of '%s' and '%s'", jv_typename(a), jv_typename(b));
 }
 
+/* ---- arguments and conversions --------------------------------------------- */
+
+/* Argument i (positional) or keyword `name`; `def` when absent. */
+struct jval jarg(const struct jargs *a, size_t i, const char *name, struct jval def)
+{
+    if (i < a->n)
+        return a->v[i];
+    for (size_t k = 0; k < a->nkw; k++)
+        if (name && !strcmp(a->kwn[k], name))
+            return a->kwv[k];
+    return def;
+}
+
+int jhas_arg(const struct jargs *a, size_t i, const char *name)
+{
+    if (i < a->n)
+        return 1;
+    for (size_t k = 0; k < a->nkw; k++)
+        if (name && !strcmp(a->kwn[k], name))
+            return 1;
+    return 0;
+}
+
+struct jval jv_need_str(struct jctx *c, struct jval v, const char *what)
+{
+    jv_require(c, v);
+    if (v.t != JT_STR)
+        jthrow(c, "%s must be a string, not %s", what, jv_typename(v));
+    return v;
+}
+
+int64_t jv_need_int(struct jctx *c, struct jval v, const char *what)
+{
+    jv_require(c, v);
+    if (v.t == JT_INT)
+        return v.u.i;
+    if (v.t == JT_BOOL)
+        return v.u.b;
+    jthrow(c, "%s must be an integer, not %s", what, jv_typename(v));
+}
+
+/* A value as the list a for loop walks: dict keys, string characters,
+ * nothing for undefined. */
+struct jval jv_to_list(struct jctx *c, struct jval v)
+{
+    switch (v.t) {
+    case JT_LIST: return v;
+    case JT_UNDEF: return jv_list(c, 0);
+    case JT_DICT: case JT_NS: {
+        struct jval l = jv_list(c, v.u.d->n);
+        for (size_t i = 0; i < v.u.d->n; i++)
+            jl_push(c, l.u.l, v.u.d->k[i]);
+        return l;
+    }
+    case JT_STR: {
+        struct jval l = jv_list(c, v.u.s->n);
+        for (size_t i = 0; i < v.u.s->n;) {
+            size_t len;
+            ju_decode(v.u.s->p, v.u.s->n, i, &len);
+            jl_push(c, l.u.l, jv_str(c, v.u.s->p + i, len));
+            i += len;
+        }
+        return l;
+    }
+    default:
+        jthrow(c, "'%s' object is not iterable", jv_typename(v));
+    }
+}
+
 /* ---- UTF-8 ------------------------------------------------------------------ */
 
 size_t ju_count(const char *s, size_t n)
