@@ -506,7 +506,20 @@ static struct jval apply_filter(struct jctx *c, struct jscope *s, const struct j
 
 /* ---- expressions -------------------------------------------------------------------- */
 
+static struct jval eval_node(struct jctx *c, struct jscope *s, const struct jnode *n);
+
+/* Expressions like a + a + ... + a parse into trees as deep as they are long;
+ * the depth bound keeps evaluation off the end of the C stack. */
 struct jval jeval(struct jctx *c, struct jscope *s, const struct jnode *n)
+{
+    if (++c->eval_depth > JINJA_MAX_EVAL_DEPTH)
+        jthrow_at(c, n->pos, "expression nested too deeply (more than %d levels)", JINJA_MAX_EVAL_DEPTH);
+    struct jval v = eval_node(c, s, n);
+    c->eval_depth--;
+    return v;
+}
+
+static struct jval eval_node(struct jctx *c, struct jscope *s, const struct jnode *n)
 {
     step(c, n);
     switch (n->k) {

@@ -289,8 +289,16 @@ double jv_num(struct jval v)
     return v.t == JT_FLOAT ? v.u.f : v.t == JT_INT ? (double)v.u.i : v.t == JT_BOOL ? v.u.b : 0.0;
 }
 
-int jv_equal(struct jval a, struct jval b)
+static int equal_at(struct jval a, struct jval b, int depth);
+
+int jv_equal(struct jval a, struct jval b) { return equal_at(a, b, 0); }
+
+/* Values nested deeper than any template needs compare unequal rather than
+ * recursing without bound. */
+static int equal_at(struct jval a, struct jval b, int depth)
 {
+    if (depth > JINJA_MAX_NESTING)
+        return 0;
     if (jv_is_number(a) && jv_is_number(b)) {
         if (a.t != JT_FLOAT && b.t != JT_FLOAT)
             return (a.t == JT_INT ? a.u.i : a.u.b) == (b.t == JT_INT ? b.u.i : b.u.b);
@@ -305,7 +313,7 @@ int jv_equal(struct jval a, struct jval b)
         if (a.u.l->n != b.u.l->n)
             return 0;
         for (size_t i = 0; i < a.u.l->n; i++)
-            if (!jv_equal(a.u.l->v[i], b.u.l->v[i]))
+            if (!equal_at(a.u.l->v[i], b.u.l->v[i], depth + 1))
                 return 0;
         return 1;
     case JT_DICT:
@@ -313,7 +321,7 @@ int jv_equal(struct jval a, struct jval b)
             return 0;
         for (size_t i = 0; i < a.u.d->n; i++) {
             struct jval *o = jd_get(b.u.d, a.u.d->k[i]);
-            if (!o || !jv_equal(a.u.d->v[i], *o))
+            if (!o || !equal_at(a.u.d->v[i], *o, depth + 1))
                 return 0;
         }
         return 1;
@@ -326,6 +334,8 @@ int jv_equal(struct jval a, struct jval b)
 
 int jv_compare(struct jctx *c, struct jval a, struct jval b)
 {
+    if (c->depth > JINJA_MAX_NESTING)
+        jthrow(c, "values nested too deeply to compare");
     if (jv_is_number(a) && jv_is_number(b)) {
         if (a.t != JT_FLOAT && b.t != JT_FLOAT) {
             int64_t x = a.t == JT_INT ? a.u.i : a.u.b, y = b.t == JT_INT ? b.u.i : b.u.b;
@@ -345,7 +355,10 @@ int jv_compare(struct jctx *c, struct jval a, struct jval b)
         for (size_t i = 0; i < a.u.l->n && i < b.u.l->n; i++) {
             if (jv_equal(a.u.l->v[i], b.u.l->v[i]))
                 continue;
-            return jv_compare(c, a.u.l->v[i], b.u.l->v[i]);
+            c->depth++;
+            int r = jv_compare(c, a.u.l->v[i], b.u.l->v[i]);
+            c->depth--;
+            return r;
         }
         return (a.u.l->n > b.u.l->n) - (a.u.l->n < b.u.l->n);
     }
