@@ -726,7 +726,20 @@ static struct jval apply_chain(struct jctx *c, struct jscope *s, const struct jn
     return v;
 }
 
+static void exec_node(struct jctx *c, struct jscope *s, const struct jnode *n);
+
+/* Statements count toward the same depth bound as expressions: macro
+ * recursion through nested blocks must not exhaust the C stack either. */
 void jexec(struct jctx *c, struct jscope *s, const struct jnode *n)
+{
+    if (++c->eval_depth > JINJA_MAX_EVAL_DEPTH)
+        jthrow_at(c, n->pos, "template nested too deeply when rendering (more than %d levels)",
+                  JINJA_MAX_EVAL_DEPTH);
+    exec_node(c, s, n);
+    c->eval_depth--;
+}
+
+static void exec_node(struct jctx *c, struct jscope *s, const struct jnode *n)
 {
     step(c, n);
     switch (n->k) {

@@ -282,7 +282,7 @@ struct jval jformat_brace(struct jctx *c, struct jval fmt, struct jval *args, si
 /* Limits (documented in jinja.h). */
 #define JINJA_MAX_NESTING   256        /* parser recursion */
 #define JINJA_MAX_CALLS     64         /* macro call depth */
-#define JINJA_MAX_EVAL_DEPTH 600       /* expression evaluation depth */
+#define JINJA_MAX_EVAL_DEPTH 600       /* statement + expression evaluation depth */
 #define JINJA_MAX_RANGE     1000000    /* elements of range() / repetition */
 #define JINJA_MAX_STEPS     50000000ull
 
