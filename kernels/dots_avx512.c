@@ -230,17 +230,63 @@ static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* single-row order (ggml_vec_dot_*): 4 accumulators over 64 elements, folded 0+2, 1+3, then together */
+static void vec_dot1_f16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    __m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++)
+            a[j] = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + i + 16 * j)), _mm512_cvtph_ps(load256(y + i + 16 * j)), a[j]);
+    double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    for (; i < n; i++)
+        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
+static void vec_dot1_f32_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    __m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++)
+            a[j] = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16 * j), _mm512_loadu_ps(y + i + 16 * j), a[j]);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+static void vec_dot1_bf16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m512 c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        c1 = _mm512_dpbf16_ps(c1, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
+        c2 = _mm512_dpbf16_ps(c2, (__m512bh)_mm512_loadu_si512(x + i + 32), (__m512bh)_mm512_loadu_si512(y + i + 32));
+    }
+    double sum = 0;
+    sum += _mm512_reduce_add_ps(c1);
+    sum += _mm512_reduce_add_ps(c2);
+    for (; i < n; i++)
+        sum += (double)(bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
 const struct kern_dot_impl kern_dots_avx512[] = {
-    { GGML_TYPE_F32, vec_dot_f32_avx512, NULL },
-    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL },
-    { GGML_TYPE_BF16, vec_dot_bf16_avx512, NULL },
-    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd },
-    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL },
-    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd, NULL },
-    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd, NULL },
-    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512 },
-    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512 },
-    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512 },
-    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd, vec_dot4_iq2_xxs_q8_K_simd },
-    { GGML_TYPE_COUNT, NULL, NULL },
+    { GGML_TYPE_F32, vec_dot_f32_avx512, NULL, vec_dot1_f32_avx512 },
+    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL, vec_dot1_f16_avx512 },
+    { GGML_TYPE_BF16, vec_dot_bf16_avx512, NULL, vec_dot1_bf16_avx512 },
+    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd, NULL },
+    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL, NULL },
+    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd, NULL, NULL },
+    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd, NULL, NULL },
+    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512, NULL },
+    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512, NULL },
+    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512, NULL },
+    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd, vec_dot4_iq2_xxs_q8_K_simd, NULL },
+    { GGML_TYPE_COUNT, NULL, NULL, NULL },
 };

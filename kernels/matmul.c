@@ -38,6 +38,7 @@ static int check_args(uint32_t wtype, int64_t K, const struct ggml_type_traits *
 
 struct mm_task {
     const struct ggml_type_traits *wt, *at;
+    ggml_vec_dot_fn dot;   /* vec_dot, or the single-row order when M == 1 */
     kern_vec_dot4_fn dot4; /* NULL: none at this level */
     const char *W;
     int64_t N, K, M, chunk;
@@ -78,7 +79,7 @@ static void mm_run(void *arg, int ith, int nth)
                         t->dot4((int)t->K, &t->out[m * t->N + n], (size_t)t->N, w, act + (size_t)m * t->arow,
                                 t->arow);
                 for (; m < m1; m++)
-                    t->wt->vec_dot((int)t->K, &t->out[m * t->N + n], w, act + (size_t)m * t->arow);
+                    t->dot((int)t->K, &t->out[m * t->N + n], w, act + (size_t)m * t->arow);
             }
         }
     }
@@ -96,7 +97,7 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
         return 0;
     const int nth = kern_pool_size(pool);
     struct mm_task t = {
-        .wt = wt, .at = at, .dot4 = kern_get_dot4(wtype), .W = W, .N = N, .K = K, .M = M, .x = x, .out = out, .pool = pool,
+        .wt = wt, .at = at, .dot = M == 1 ? kern_get_dot1(wtype) : wt->vec_dot, .dot4 = kern_get_dot4(wtype), .W = W, .N = N, .K = K, .M = M, .x = x, .out = out, .pool = pool,
         .wrow = ggml_row_size(wtype, K), .arow = ggml_row_size(wt->vec_dot_type, K),
     };
     /* chunks of up to 64 rows, at least 4 per thread so a slow thread's share can be taken over */
@@ -116,6 +117,11 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
 int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out)
 {
     return kern_matmul_ex(wtype, W, N, K, x, M, out, NULL);
+}
+
+ggml_vec_dot_fn kern_vec_dot_single(uint32_t type)
+{
+    return ggml_get_type_traits(type) ? kern_get_dot1(type) : NULL;
 }
 
 int kern_dequantize_row(uint32_t type, const void *src, float *dst, int64_t n)

@@ -115,3 +115,69 @@ void vec_dot_bf16_ref(int n, float *s, const void *vx, const void *vy)
         sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
     *s = sum;
 }
+
+/*
+ * One activation row (a single token): llama.cpp does not use tinyBLAS
+ * there but ggml_vec_dot_f32/f16/bf16, whose AVX-512 order is four 16-lane
+ * accumulators over 64 elements per step, folded (a0+a2, a1+a3, then
+ * those two), reduced as above; the tail (n % 64) is added one by one, in
+ * double for F16 and BF16. BF16 keeps two vdpbf16ps accumulators over 64
+ * elements per step, each reduced and added in double.
+ */
+static float fold4_reduce(float a[4][16])
+{
+    float f[16];
+    for (int l = 0; l < 16; l++)
+        f[l] = (a[0][l] + a[2][l]) + (a[1][l] + a[3][l]);
+    return reduce16(f);
+}
+
+void vec_dot_f32_single_ref(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    float a[4][16] = { { 0 } };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 16; l++)
+                a[j][l] = fmaf(x[i + 16 * j + l], y[i + 16 * j + l], a[j][l]);
+    float sum = fold4_reduce(a);
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+void vec_dot_f16_single_ref(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    float a[4][16] = { { 0 } };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++)
+            for (int l = 0; l < 16; l++)
+                a[j][l] = fmaf(fp16_to_fp32(x[i + 16 * j + l]), fp16_to_fp32(y[i + 16 * j + l]), a[j][l]);
+    double sum = fold4_reduce(a);
+    for (; i < n; i++)
+        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
+void vec_dot_bf16_single_ref(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    float c[2][16] = { { 0 } };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int h = 0; h < 2; h++)
+            for (int l = 0; l < 16; l++) {
+                const int e = i + 32 * h + 2 * l;
+                c[h][l] += bf16_to_fp32(x[e + 1]) * bf16_to_fp32(y[e + 1]);
+                c[h][l] += bf16_to_fp32(x[e]) * bf16_to_fp32(y[e]);
+            }
+    double sum = 0;
+    sum += reduce16(c[0]);
+    sum += reduce16(c[1]);
+    for (; i < n; i++)
+        sum += (double)(bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]));
+    *s = (float)sum;
+}

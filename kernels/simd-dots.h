@@ -136,6 +136,68 @@ SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* ---- the single-row (ggml_vec_dot_*) order: 4 x 16 lanes per 64 elements ------------------ */
+
+SIMD_FN void vec_dot1_f16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    __m256 a[4][2];
+    for (int j = 0; j < 4; j++)
+        a[j][0] = a[j][1] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++) {
+            a[j][0] = _mm256_fmadd_ps(F16X8(x + i + 16 * j), F16X8(y + i + 16 * j), a[j][0]);
+            a[j][1] = _mm256_fmadd_ps(F16X8(x + i + 16 * j + 8), F16X8(y + i + 16 * j + 8), a[j][1]);
+        }
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
+    double sum = reduce16_256(lo, hi);
+    for (; i < n; i++)
+        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
+SIMD_FN void vec_dot1_f32_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    __m256 a[4][2];
+    for (int j = 0; j < 4; j++)
+        a[j][0] = a[j][1] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++) {
+            a[j][0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j), _mm256_loadu_ps(y + i + 16 * j), a[j][0]);
+            a[j][1] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j + 8), _mm256_loadu_ps(y + i + 16 * j + 8), a[j][1]);
+        }
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
+    float sum = reduce16_256(lo, hi);
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+SIMD_FN void vec_dot1_bf16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m256 c[2][2];
+    for (int h = 0; h < 2; h++)
+        c[h][0] = c[h][1] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int h = 0; h < 2; h++) {
+            bf16_pairs(x + i + 32 * h, y + i + 32 * h, &c[h][0]);
+            bf16_pairs(x + i + 32 * h + 16, y + i + 32 * h + 16, &c[h][1]);
+        }
+    double sum = 0;
+    sum += reduce16_256(c[0][0], c[0][1]);
+    sum += reduce16_256(c[1][0], c[1][1]);
+    for (; i < n; i++)
+        sum += (double)(bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
 /* the 4 activation rows of a 4-row kernel */
 #define ROWS4(T, name, vy, ystride)                                                                                \
     const T *name[4] = { (const T *)(vy), (const T *)((const char *)(vy) + (ystride)),                             \

@@ -15,6 +15,7 @@
 #include "../kernels/cpu.h"
 #include "../kernels/dispatch.h"
 #include "../kernels/matmul.h"
+#include "../kernels/quant.h"
 
 static const uint32_t types[] = {
     GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q2_K,
@@ -118,6 +119,40 @@ static void check_dot4(int level)
     free(w);
     free(q);
     free(y);
+}
+
+/* The single-row orders of the float types, bit for bit at every level. */
+TEST(single_row_dots_match_reference)
+{
+    static const uint32_t ft[] = { GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16 };
+    static const ggml_vec_dot_fn refs[] = { vec_dot_f32_single_ref, vec_dot_f16_single_ref, vec_dot_bf16_single_ref };
+    const int lens[] = { 1, 63, 64, 100, 256, 4096 };
+    char *w = malloc(4 * 4096), *q = malloc(4 * 4096);
+    tl_seed(300);
+    for (int level = KERN_CPU_SCALAR; level <= kern_cpu_best(); level++) {
+        CHECK_INT(kern_cpu_use(level), 0);
+        for (int t = 0; t < 3; t++) {
+            ggml_vec_dot_fn f = kern_vec_dot_single(ft[t]);
+            CHECK(f != NULL);
+            if (level > KERN_CPU_SCALAR && f == refs[t])
+                test_fail_at(__FILE__, __LINE__, "%s: no SIMD single-row dot at %s", ggml_type_name(ft[t]),
+                             kern_cpu_level_name(level));
+            for (int li = 0; li < 6; li++) {
+                tl_random_blocks(ft[t], w, lens[li]);
+                tl_random_blocks(ft[t], q, lens[li]);
+                float a = 0, b = 0;
+                f(lens[li], &a, w, q);
+                refs[t](lens[li], &b, w, q);
+                if (memcmp(&a, &b, sizeof a))
+                    test_fail_at(__FILE__, __LINE__, "%s n=%d at %s: %.9g vs %.9g", ggml_type_name(ft[t]), lens[li],
+                                 kern_cpu_level_name(level), a, b);
+            }
+        }
+    }
+    CHECK(kern_vec_dot_single(GGML_TYPE_Q4_K) == ggml_get_type_traits(GGML_TYPE_Q4_K)->vec_dot);
+    CHECK(kern_vec_dot_single(GGML_TYPE_IQ2_XS) == NULL);
+    free(w);
+    free(q);
 }
 
 TEST(four_row_kernels_match_reference)
