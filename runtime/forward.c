@@ -15,15 +15,23 @@
  * weight type's dot type, as llama.cpp does). Where llama.cpp's float order
  * matters (sums of squares and softmax sums in double, the RoPE angle built
  * by repeated multiplication) it is followed exactly.
+ *
+ * Threads: each step is one phase on the state's pool (matmuls through
+ * kern_matmul_ex; norms, RoPE and the cache stores split by rows; attention
+ * by (row, head) pairs; SwiGLU by rows and fixed chunks of 1024). Every
+ * output element is computed whole by one thread, in the order one thread
+ * would use, so the thread count never changes a bit of the logits.
  */
 #include "forward.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
 #include "../kernels/matmul.h"
+#include "../kernels/threadpool.h"
 
 struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_batch, enum kv_type kv)
 {
@@ -54,26 +62,82 @@ struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_
     s->xo = malloc(B * hp->n_embd * sizeof(float));
     s->gate = malloc(B * hp->n_ff * sizeof(float));
     s->up = malloc(B * hp->n_ff * sizeof(float));
-    s->scores = malloc((size_t)n_ctx * sizeof(float));
-    s->rope = malloc((size_t)hp->n_rot * sizeof(float));
-    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att || !s->xo || !s->gate || !s->up || !s->scores ||
-        !s->rope) {
+    s->rope = malloc(B * hp->n_rot * sizeof(float));
+    if (!s->x || !s->xb || !s->q || !s->k || !s->v || !s->att || !s->xo || !s->gate || !s->up || !s->rope) {
         forward_state_free(s);
         err_set("out of memory for the activations (batch %d); try a smaller batch", n_batch);
         return NULL;
     }
-    if (!(s->kv = kv_cache_new((int)hp->n_layer, n_ctx, (int)hp->n_head_kv, (int)hp->head_dim, kv))) {
+    if (!(s->kv = kv_cache_new((int)hp->n_layer, n_ctx, (int)hp->n_head_kv, (int)hp->head_dim, kv)) ||
+        forward_state_set_pool(s, NULL)) {
         forward_state_free(s);
         return NULL;
     }
     return s;
 }
 
+/* Per-thread attention buffers for the pool's size. */
+static int size_thread_buffers(struct forward_state *s, int nth)
+{
+    size_t ctx = ((size_t)s->n_ctx + 15) / 16 * 16; /* 64-byte rows */
+    size_t wb = (kv_cache_work_bytes(s->kv) + 63) / 64 * 64;
+    float *scores = aligned_alloc(64, (size_t)nth * ctx * sizeof(float));
+    uint8_t *work = aligned_alloc(64, (size_t)nth * wb);
+    if (!scores || !work) {
+        free(scores);
+        free(work);
+        return err_set("out of memory for the attention buffers of %d threads", nth);
+    }
+    free(s->scores);
+    free(s->kv_work);
+    s->scores = scores;
+    s->kv_work = work;
+    s->kv_work_bytes = wb;
+    s->n_threads = nth;
+    return 0;
+}
+
+int forward_state_set_pool(struct forward_state *s, struct kern_pool *pool)
+{
+    if (size_thread_buffers(s, kern_pool_size(pool)))
+        return -1;
+    if (s->own_pool)
+        kern_pool_free(s->pool);
+    s->pool = pool;
+    s->own_pool = 0;
+    return 0;
+}
+
+int forward_state_set_threads(struct forward_state *s, int n_threads)
+{
+    if (n_threads < 0)
+        return err_set("thread count %d is negative", n_threads);
+    if (n_threads == 0)
+        n_threads = forward_default_threads();
+    struct kern_pool *pool = NULL;
+    if (n_threads > 1 && !(pool = kern_pool_new(n_threads)))
+        return -1;
+    if (forward_state_set_pool(s, pool)) {
+        kern_pool_free(pool);
+        return -1;
+    }
+    s->own_pool = pool != NULL;
+    return 0;
+}
+
+int forward_default_threads(void)
+{
+    return kern_physical_cores();
+}
+
 void forward_state_free(struct forward_state *s)
 {
     if (!s)
         return;
+    if (s->own_pool)
+        kern_pool_free(s->pool);
     kv_cache_free(s->kv);
+    free(s->kv_work);
     free(s->x);
     free(s->xb);
     free(s->q);
@@ -199,11 +263,125 @@ static void silu(float *x, int n)
         x[i] = x[i] / (1.0f + expf(-x[i]));
 }
 
-static int matmul(const struct gguf_tensor *w, const float *x, int n, float *out)
+static int matmul(struct forward_state *s, const struct gguf_tensor *w, const float *x, int n, float *out)
 {
-    if (kern_matmul(w->type, w->data, w->ne[1], w->ne[0], x, n, out))
+    if (kern_matmul_ex(w->type, w->data, w->ne[1], w->ne[0], x, n, out, s->pool))
         return err_prefix("tensor '%s'", w->name);
     return 0;
+}
+
+/* --- the phases of a batch, each split over the pool's threads ------------------------- */
+
+#define FF_CHUNK 1024 /* SwiGLU work unit: a multiple of silu's blocks of 16 */
+
+struct batch {
+    struct forward_state *s;
+    const int32_t *tokens;
+    int n, pos, layer;
+    int row0;             /* first row a row phase touches */
+    const float *norm;    /* the norm weights of a residual_norm phase */
+    int add;              /* residual_norm adds xo to x first */
+    atomic_int next;      /* attention: the next (row, head) item */
+    atomic_int failed;
+};
+
+/* Run fn on every thread of the pool, or on the caller alone when the phase is too small to share. */
+static void phase(struct batch *bt, kern_task_fn fn, int share)
+{
+    if (share && bt->s->pool)
+        kern_pool_run(bt->s->pool, fn, bt);
+    else
+        fn(bt, 0, 1);
+}
+
+/* x = token_embd[tokens]; and each row's RoPE table. */
+static void embed_rows(void *arg, int ith, int nth)
+{
+    struct batch *bt = arg;
+    struct forward_state *s = bt->s;
+    const struct model *m = s->m;
+    const struct llama_hparams *hp = &m->hp;
+    const int dim = (int)hp->n_embd;
+    const size_t embd_row = ggml_row_size(m->tok_embd->type, dim);
+    for (int b = ith; b < bt->n; b += nth) {
+        const uint8_t *row = (const uint8_t *)m->tok_embd->data + (size_t)bt->tokens[b] * embd_row;
+        if (kern_dequantize_row(m->tok_embd->type, row, s->x + (size_t)b * dim, dim))
+            atomic_store(&bt->failed, 1);
+        rope_cache(s->rope + (size_t)b * hp->n_rot, bt->pos + b, (int)hp->n_rot, hp->rope_freq_base,
+                   hp->rope_freq_scale, m->rope_freqs);
+    }
+}
+
+/* x += xo (when add), xb = rmsnorm(x) * norm, rows row0.. */
+static void residual_norm(void *arg, int ith, int nth)
+{
+    struct batch *bt = arg;
+    struct forward_state *s = bt->s;
+    const int dim = (int)s->m->hp.n_embd;
+    for (int b = bt->row0 + ith; b < bt->n; b += nth) {
+        float *x = s->x + (size_t)b * dim;
+        if (bt->add) {
+            const float *xo = s->xo + (size_t)b * dim;
+            for (int i = 0; i < dim; i++)
+                x[i] += xo[i];
+        }
+        rmsnorm(s->xb + (size_t)b * dim, x, bt->norm, dim, s->m->hp.rms_eps);
+    }
+}
+
+/* RoPE on q and k, then k and v into the cache. */
+static void rope_store(void *arg, int ith, int nth)
+{
+    struct batch *bt = arg;
+    struct forward_state *s = bt->s;
+    const struct llama_hparams *hp = &s->m->hp;
+    const int hd = (int)hp->head_dim, q_dim = (int)hp->n_head * hd, kv_dim = (int)hp->n_head_kv * hd;
+    for (int b = ith; b < bt->n; b += nth) {
+        const float *cs = s->rope + (size_t)b * hp->n_rot;
+        rope(s->q + (size_t)b * q_dim, (int)hp->n_head, hd, cs);
+        rope(s->k + (size_t)b * kv_dim, (int)hp->n_head_kv, hd, cs);
+        kv_cache_store(s->kv, bt->layer, bt->pos + b, s->k + (size_t)b * kv_dim, s->v + (size_t)b * kv_dim);
+    }
+}
+
+/* att = softmax(q K^T / sqrt(head_dim), causal) V, one (row, head) pair at a time. */
+static void attention(void *arg, int ith, int nth)
+{
+    (void)nth;
+    struct batch *bt = arg;
+    struct forward_state *s = bt->s;
+    const struct llama_hparams *hp = &s->m->hp;
+    const int hd = (int)hp->head_dim, n_head = (int)hp->n_head, q_dim = n_head * hd;
+    const int group = (int)(hp->n_head / hp->n_head_kv); /* consecutive query heads share a KV head */
+    const float kq_scale = 1.0f / sqrtf((float)hd);
+    float *scores = s->scores + (size_t)ith * (((size_t)s->n_ctx + 15) / 16 * 16);
+    void *work = s->kv_work + (size_t)ith * s->kv_work_bytes;
+    const int items = bt->n * n_head;
+    for (int it; (it = atomic_fetch_add_explicit(&bt->next, 1, memory_order_relaxed)) < items;) {
+        const int b = it / n_head, h = it % n_head;
+        const int n_kv = bt->pos + b + 1; /* causal: this position and every earlier one */
+        const size_t off = (size_t)b * q_dim + (size_t)h * hd;
+        kv_cache_scores_w(s->kv, bt->layer, h / group, s->q + off, n_kv, scores, work);
+        softmax(scores, n_kv, kq_scale);
+        kv_cache_mix_w(s->kv, bt->layer, h / group, scores, n_kv, s->att + off, work);
+    }
+}
+
+/* gate = silu(gate) * up, in chunks of FF_CHUNK of each row. */
+static void swiglu(void *arg, int ith, int nth)
+{
+    struct batch *bt = arg;
+    struct forward_state *s = bt->s;
+    const int n_ff = (int)s->m->hp.n_ff, chunks = (n_ff + FF_CHUNK - 1) / FF_CHUNK;
+    for (int it = ith; it < bt->n * chunks; it += nth) {
+        const int b = it / chunks, c0 = it % chunks * FF_CHUNK;
+        const int len = n_ff - c0 < FF_CHUNK ? n_ff - c0 : FF_CHUNK;
+        float *g = s->gate + (size_t)b * n_ff + c0;
+        const float *u = s->up + (size_t)b * n_ff + c0;
+        silu(g, len); /* c0 is a multiple of 16: the same blocks as one call over the row */
+        for (int i = 0; i < len; i++)
+            g[i] *= u[i];
+    }
 }
 
 /* --- one batch of at most n_batch tokens ----------------------------------------------- */
@@ -212,67 +390,51 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
 {
     const struct model *m = s->m;
     const struct llama_hparams *hp = &m->hp;
-    const int dim = (int)hp->n_embd, hd = (int)hp->head_dim, n_ff = (int)hp->n_ff;
-    const int q_dim = (int)hp->n_head * hd, kv_dim = (int)hp->n_head_kv * hd;
-    const int group = (int)(hp->n_head / hp->n_head_kv); /* consecutive query heads share a KV head */
-    const float kq_scale = 1.0f / sqrtf((float)hd);
-    const size_t embd_row = ggml_row_size(m->tok_embd->type, dim);
+    const int dim = (int)hp->n_embd;
+    const int many = n > 1; /* row phases are worth sharing */
+    struct batch bt = { .s = s, .tokens = tokens, .n = n, .pos = pos };
+    atomic_init(&bt.next, 0);
+    atomic_init(&bt.failed, 0);
 
-    /* x = token_embd[tokens] */
-    for (int b = 0; b < n; b++) {
-        const uint8_t *row = (const uint8_t *)m->tok_embd->data + (size_t)tokens[b] * embd_row;
-        if (kern_dequantize_row(m->tok_embd->type, row, s->x + (size_t)b * dim, dim))
-            return err_prefix("token_embd.weight");
-    }
+    phase(&bt, embed_rows, many);
+    if (atomic_load(&bt.failed))
+        return err_prefix("token_embd.weight");
 
     for (int l = 0; l < (int)hp->n_layer; l++) {
         const struct llama_layer *L = &m->layers[l];
+        bt.layer = l;
 
-        /* attention */
-        for (int b = 0; b < n; b++)
-            rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, L->attn_norm, dim, hp->rms_eps);
-        if (matmul(L->wq, s->xb, n, s->q) || matmul(L->wk, s->xb, n, s->k) || matmul(L->wv, s->xb, n, s->v))
+        /* attention; the previous layer's feed-forward output joins the residual here */
+        bt.norm = L->attn_norm;
+        bt.add = l > 0;
+        phase(&bt, residual_norm, many);
+        if (matmul(s, L->wq, s->xb, n, s->q) || matmul(s, L->wk, s->xb, n, s->k) || matmul(s, L->wv, s->xb, n, s->v))
             return -1;
-        for (int b = 0; b < n; b++) {
-            rope_cache(s->rope, pos + b, (int)hp->n_rot, hp->rope_freq_base, hp->rope_freq_scale, m->rope_freqs);
-            rope(s->q + (size_t)b * q_dim, (int)hp->n_head, hd, s->rope);
-            rope(s->k + (size_t)b * kv_dim, (int)hp->n_head_kv, hd, s->rope);
-            kv_cache_store(s->kv, l, pos + b, s->k + (size_t)b * kv_dim, s->v + (size_t)b * kv_dim);
-        }
-        for (int b = 0; b < n; b++) {
-            const int n_kv = pos + b + 1; /* causal: this position and every earlier one */
-            for (int h = 0; h < (int)hp->n_head; h++) {
-                kv_cache_scores(s->kv, l, h / group, s->q + (size_t)b * q_dim + (size_t)h * hd, n_kv, s->scores);
-                softmax(s->scores, n_kv, kq_scale);
-                kv_cache_mix(s->kv, l, h / group, s->scores, n_kv, s->att + (size_t)b * q_dim + (size_t)h * hd);
-            }
-        }
-        if (matmul(L->wo, s->att, n, s->xo))
+        phase(&bt, rope_store, many);
+        atomic_store(&bt.next, 0);
+        phase(&bt, attention, 1);
+        if (matmul(s, L->wo, s->att, n, s->xo))
             return -1;
-        for (size_t i = 0; i < (size_t)n * dim; i++)
-            s->x[i] += s->xo[i];
 
         /* feed-forward (SwiGLU) */
-        for (int b = 0; b < n; b++)
-            rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, L->ffn_norm, dim, hp->rms_eps);
-        if (matmul(L->ffn_gate, s->xb, n, s->gate) || matmul(L->ffn_up, s->xb, n, s->up))
+        bt.norm = L->ffn_norm;
+        bt.add = 1;
+        phase(&bt, residual_norm, many);
+        if (matmul(s, L->ffn_gate, s->xb, n, s->gate) || matmul(s, L->ffn_up, s->xb, n, s->up))
             return -1;
-        for (int b = 0; b < n; b++)
-            silu(s->gate + (size_t)b * n_ff, n_ff);
-        for (size_t i = 0; i < (size_t)n * n_ff; i++)
-            s->gate[i] *= s->up[i];
-        if (matmul(L->ffn_down, s->gate, n, s->xo))
+        phase(&bt, swiglu, 1);
+        if (matmul(s, L->ffn_down, s->gate, n, s->xo))
             return -1;
-        for (size_t i = 0; i < (size_t)n * dim; i++)
-            s->x[i] += s->xo[i];
     }
 
     /* logits of the rows that were asked for */
     if (out_from >= n)
         return 0;
-    for (int b = out_from; b < n; b++)
-        rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, m->output_norm, dim, hp->rms_eps);
-    return matmul(m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
+    bt.norm = m->output_norm;
+    bt.add = 1;
+    bt.row0 = out_from;
+    phase(&bt, residual_norm, n - out_from > 1);
+    return matmul(s, m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
 }
 
 int forward(struct forward_state *s, const int32_t *tokens, int n, int pos, int out_from, float *logits)

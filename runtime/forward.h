@@ -15,6 +15,8 @@
 #include "kv-cache.h"
 #include "model.h"
 
+struct kern_pool;
+
 /* Scratch activations for up to n_batch positions, and the cache. */
 struct forward_state {
     const struct model *m;
@@ -28,13 +30,32 @@ struct forward_state {
     float *att;               /* [n_batch][n_head*head_dim] attention output, before wo */
     float *xo;                /* [n_batch][n_embd] output of wo or ffn_down */
     float *gate, *up;         /* [n_batch][n_ff] */
-    float *scores;            /* [n_ctx] one head's attention weights */
-    float *rope;              /* [n_rot] cos, sin pairs for one position */
+    float *scores;            /* [n_threads][n_ctx] one head's attention weights per thread */
+    float *rope;              /* [n_batch][n_rot] cos, sin pairs for each position of the batch */
+    struct kern_pool *pool;   /* the threads every phase is split over (NULL: the caller alone) */
+    int own_pool;             /* pool made by forward_state_set_threads, freed with the state */
+    int n_threads;            /* kern_pool_size(pool) */
+    uint8_t *kv_work;         /* [n_threads][kv_work_bytes] attention workspaces */
+    size_t kv_work_bytes;
 };
 
 /* NULL with err set. n_ctx: positions (at most what the KV cache can hold). */
 struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_batch, enum kv_type kv);
 void forward_state_free(struct forward_state *s);
+
+/*
+ * Threads: a new state computes on the calling thread alone. Set n_threads
+ * (0: forward_default_threads()) to give it a pool of its own, or hand it a
+ * pool another owner keeps (it must outlive the state's use, and only one
+ * thread may run work on a pool at a time). Every output element is computed
+ * by one thread in a fixed order, so the logits are the same bits for any
+ * thread count. 0, or -1 with err set.
+ */
+int forward_state_set_threads(struct forward_state *s, int n_threads);
+int forward_state_set_pool(struct forward_state *s, struct kern_pool *pool);
+
+/* The default thread count: the physical cores (hyper-threads share a core's units and slow matmuls down). */
+int forward_default_threads(void);
 
 /*
  * Evaluate tokens[0..n-1] at positions pos.. and write the logits of the

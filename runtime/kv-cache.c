@@ -119,7 +119,7 @@ void kv_cache_free(struct kv_cache *kv)
     free(kv);
 }
 
-static uint8_t *k_row(struct kv_cache *kv, int layer, int h, int pos)
+static uint8_t *k_row(const struct kv_cache *kv, int layer, int h, int pos)
 {
     return kv->k[layer] + ((size_t)h * kv->n_ctx + pos) * kv->k_row;
 }
@@ -142,15 +142,42 @@ void kv_cache_store(struct kv_cache *kv, int layer, int pos, const float *k, con
     }
 }
 
-void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores)
+/* A workspace: the converted query or probabilities, a dequantized V row, the padded probabilities. */
+struct kv_work {
+    void *scratch;
+    float *vtmp, *ptmp;
+};
+
+static size_t scratch_bytes(const struct kv_cache *kv)
+{
+    size_t n = (size_t)(kv->n_ctx > kv->head_dim ? kv->n_ctx : kv->head_dim);
+    return (n * 4 + 64 + 63) / 64 * 64;
+}
+
+size_t kv_cache_work_bytes(const struct kv_cache *kv)
+{
+    return scratch_bytes(kv) + ((size_t)kv->head_dim * sizeof(float) + 63) / 64 * 64 +
+           (size_t)kv->n_ctx * sizeof(float);
+}
+
+static struct kv_work split_work(const struct kv_cache *kv, void *work)
+{
+    uint8_t *w = work;
+    struct kv_work kw = { w, (float *)(w + scratch_bytes(kv)), NULL };
+    kw.ptmp = (float *)(w + scratch_bytes(kv) + ((size_t)kv->head_dim * sizeof(float) + 63) / 64 * 64);
+    return kw;
+}
+
+static void scores_impl(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores,
+                        const struct kv_work *w)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
 
-    dt->from_float(q, kv->scratch, kv->head_dim);
+    dt->from_float(q, w->scratch, kv->head_dim);
     if (kv->type == KV_F16 && kv->head_dim % 16) {
         /* too short for tinyBLAS: ggml_vec_dot_f16's scalar tail, a double sum of exact products */
-        const ggml_half *qh = kv->scratch;
+        const ggml_half *qh = w->scratch;
         for (int j = 0; j < n_kv; j++) {
             const ggml_half *kh = (const ggml_half *)k_row(kv, layer, h, j);
             double sum = 0.0;
@@ -161,10 +188,11 @@ void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int 
         return;
     }
     for (int j = 0; j < n_kv; j++)
-        tr->vec_dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), kv->scratch);
+        tr->vec_dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), w->scratch);
 }
 
-void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out)
+static void mix_impl(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out,
+                     const struct kv_work *w)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     int hd = kv->head_dim;
@@ -172,9 +200,9 @@ void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_k
     if (kv->type == KV_Q8_0) {
         memset(out, 0, (size_t)hd * sizeof *out);
         for (int j = 0; j < n_kv; j++) {
-            tr->to_float(kv->v[layer] + ((size_t)h * kv->n_ctx + j) * kv->v_row, kv->vtmp, hd);
+            tr->to_float(kv->v[layer] + ((size_t)h * kv->n_ctx + j) * kv->v_row, w->vtmp, hd);
             for (int d = 0; d < hd; d++)
-                out[d] += p[j] * kv->vtmp[d];
+                out[d] += p[j] * w->vtmp[d];
         }
         return;
     }
@@ -185,9 +213,34 @@ void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_k
     if (n > kv->n_ctx)
         n = kv->n_ctx;
     for (int j = n_kv; j < n; j++)
-        kv->ptmp[j] = 0.0f;
-    memcpy(kv->ptmp, p, (size_t)n_kv * sizeof *p);
-    dt->from_float(kv->ptmp, kv->scratch, n);
+        w->ptmp[j] = 0.0f;
+    memcpy(w->ptmp, p, (size_t)n_kv * sizeof *p);
+    dt->from_float(w->ptmp, w->scratch, n);
     for (int d = 0; d < hd; d++)
-        tr->vec_dot(n, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
+        tr->vec_dot(n, &out[d], vt + (size_t)d * kv->v_row, w->scratch);
+}
+
+void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores)
+{
+    struct kv_work w = { kv->scratch, kv->vtmp, kv->ptmp };
+    scores_impl(kv, layer, h, q, n_kv, scores, &w);
+}
+
+void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out)
+{
+    struct kv_work w = { kv->scratch, kv->vtmp, kv->ptmp };
+    mix_impl(kv, layer, h, p, n_kv, out, &w);
+}
+
+void kv_cache_scores_w(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores,
+                       void *work)
+{
+    struct kv_work w = split_work(kv, work);
+    scores_impl(kv, layer, h, q, n_kv, scores, &w);
+}
+
+void kv_cache_mix_w(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out, void *work)
+{
+    struct kv_work w = split_work(kv, work);
+    mix_impl(kv, layer, h, p, n_kv, out, &w);
 }

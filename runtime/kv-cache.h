@@ -53,4 +53,15 @@ void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int 
 /* out[d] = sum_j p[j] V[j][d] for j < n_kv, for KV head h (out: head_dim floats). */
 void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out);
 
+/*
+ * The same two products with a caller's workspace instead of the cache's
+ * own scratch, so that several threads can attend over one cache at once
+ * (each with its own workspace of kv_cache_work_bytes(kv) bytes, 64-byte
+ * aligned). The results are the same bits as kv_cache_scores/mix.
+ */
+size_t kv_cache_work_bytes(const struct kv_cache *kv);
+void kv_cache_scores_w(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores,
+                       void *work);
+void kv_cache_mix_w(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out, void *work);
+
 #endif
