@@ -14,7 +14,8 @@
  * The matmuls are the kernels' (kern_matmul converts the activations to the
  * weight type's dot type, as llama.cpp does). Where llama.cpp's float order
  * matters (sums of squares and softmax sums in double, the RoPE angle built
- * by repeated multiplication) it is followed exactly.
+ * by repeated multiplication, ggml's own expf in SiLU and softmax:
+ * kernels/act.h) it is followed exactly.
  *
  * Threads: each step is one phase on the state's pool (matmuls through
  * kern_matmul_ex; norms, RoPE and the cache stores split by rows; attention
@@ -30,8 +31,13 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../kernels/act.h"
 #include "../kernels/matmul.h"
 #include "../kernels/threadpool.h"
+
+#ifdef FORWARD_PROFILE
+static void prof_print(void);
+#endif
 
 struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_batch, enum kv_type kv)
 {
@@ -134,6 +140,9 @@ void forward_state_free(struct forward_state *s)
 {
     if (!s)
         return;
+#ifdef FORWARD_PROFILE
+    prof_print();
+#endif
     if (s->own_pool)
         kern_pool_free(s->pool);
     kv_cache_free(s->kv);
@@ -191,76 +200,6 @@ static void rope(float *x, int n_heads, int head_dim, const float *cs)
             v[2 * i + 1] = x0 * cs[2 * i + 1] + x1 * cs[2 * i];
         }
     }
-}
-
-/*
- * expf as ggml computes it on AVX-512 CPUs (ggml_v_expf, after ARM's optimized
- * routine: a degree-5 polynomial on the reduced argument, scaled by 2^n),
- * written out one lane at a time with fmaf so the bits are the same. libm's
- * expf differs in the last bit now and then, and such a bit can flip the
- * rounding of a quantized activation further on.
- */
-static float ggml_expf(float x)
-{
-    const float r = 0x1.8p23f;
-    const float z = fmaf(x, 0x1.715476p+0f, r);
-    const float n = z - r;
-    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
-    if (fabsf(n) > 192.0f)
-        return n <= 0.0f ? 0.0f : INFINITY;
-    const float u = b * b;
-    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
-                         fmaf(0x1.ffffecp-1f, b, 1.0f));
-    return ldexpf(j, (int)n);
-}
-
-/* The sum of 16 lanes in the order of _mm512_reduce_add_ps: halves, then quarters, then pairs. */
-static float reduce16(const float *v)
-{
-    float t8[8], t4[4];
-    for (int i = 0; i < 8; i++)
-        t8[i] = v[i + 8] + v[i];
-    for (int i = 0; i < 4; i++)
-        t4[i] = t8[i + 4] + t8[i];
-    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
-}
-
-/*
- * p = softmax(p * scale) over n values, as ggml_soft_max_ext on AVX-512:
- * exps in blocks of 16 (llama.cpp pads the attended length to a multiple of
- * 32 with masked entries, whose exp is 0), each block summed as a vector
- * reduction and the block sums added in double, then one multiply by the
- * reciprocal.
- */
-static void softmax(float *p, int n, float scale)
-{
-    float max = -INFINITY;
-    for (int j = 0; j < n; j++) {
-        p[j] *= scale;
-        if (p[j] > max)
-            max = p[j];
-    }
-    double sum = 0.0;
-    for (int j0 = 0; j0 < n; j0 += 16) {
-        float lane[16] = { 0 };
-        for (int l = 0; l < 16 && j0 + l < n; l++)
-            lane[l] = p[j0 + l] = ggml_expf(p[j0 + l] - max);
-        sum += (double)reduce16(lane);
-    }
-    const float inv = (float)(1.0 / sum);
-    for (int j = 0; j < n; j++)
-        p[j] *= inv;
-}
-
-/* silu(x) = x / (1 + exp(-x)), with ggml's exp for whole blocks of 16 and libm's for the tail, as ggml_vec_silu_f32. */
-static void silu(float *x, int n)
-{
-    int i = 0;
-    for (; i + 15 < n; i += 16)
-        for (int l = i; l < i + 16; l++)
-            x[l] = x[l] / (1.0f + ggml_expf(0.0f - x[l]));
-    for (; i < n; i++)
-        x[i] = x[i] / (1.0f + expf(-x[i]));
 }
 
 static int matmul(struct forward_state *s, const struct gguf_tensor *w, const float *x, int n, float *out)
@@ -362,7 +301,7 @@ static void attention(void *arg, int ith, int nth)
         const int n_kv = bt->pos + b + 1; /* causal: this position and every earlier one */
         const size_t off = (size_t)b * q_dim + (size_t)h * hd;
         kv_cache_scores_w(s->kv, bt->layer, h / group, s->q + off, n_kv, scores, work);
-        softmax(scores, n_kv, kq_scale);
+        kern_softmax(scores, n_kv, kq_scale);
         kv_cache_mix_w(s->kv, bt->layer, h / group, scores, n_kv, s->att + off, work);
     }
 }
@@ -378,13 +317,50 @@ static void swiglu(void *arg, int ith, int nth)
         const int len = n_ff - c0 < FF_CHUNK ? n_ff - c0 : FF_CHUNK;
         float *g = s->gate + (size_t)b * n_ff + c0;
         const float *u = s->up + (size_t)b * n_ff + c0;
-        silu(g, len); /* c0 is a multiple of 16: the same blocks as one call over the row */
+        kern_silu(g, len); /* c0 is a multiple of 16: the same blocks as one call over the row */
         for (int i = 0; i < len; i++)
             g[i] *= u[i];
     }
 }
 
 /* --- one batch of at most n_batch tokens ----------------------------------------------- */
+
+/*
+ * Build with -DFORWARD_PROFILE to print the thread CPU time and wall time of
+ * each step to stderr when the state is freed (a developer's tool, off in
+ * every normal build).
+ */
+#ifdef FORWARD_PROFILE
+#include <stdio.h>
+#include <time.h>
+enum { P_EMBED, P_NORM, P_QKV, P_ROPE, P_ATT, P_WO, P_GATEUP, P_SWIGLU, P_DOWN, P_OUT, P_N };
+static const char *const prof_names[P_N] = { "embed", "norm", "qkv", "rope+store", "attention", "wo",
+                                            "gate+up", "swiglu", "down", "output" };
+static double prof_cpu[P_N], prof_wall[P_N];
+static double prof_clock(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+#define PROF_DECL double pc_, pw_
+#define PROF_START() (pc_ = prof_clock(CLOCK_THREAD_CPUTIME_ID), pw_ = prof_clock(CLOCK_MONOTONIC))
+#define PROF_STOP(i) (prof_cpu[i] += prof_clock(CLOCK_THREAD_CPUTIME_ID) - pc_, \
+                      prof_wall[i] += prof_clock(CLOCK_MONOTONIC) - pw_)
+static void prof_print(void)
+{
+    double tc = 0, tw = 0;
+    for (int i = 0; i < P_N; i++)
+        tc += prof_cpu[i], tw += prof_wall[i];
+    for (int i = 0; i < P_N; i++)
+        fprintf(stderr, "%-11s cpu %8.3fs %5.1f%%  wall %8.3fs %5.1f%%\n", prof_names[i], prof_cpu[i],
+                100 * prof_cpu[i] / tc, prof_wall[i], 100 * prof_wall[i] / tw);
+}
+#else
+#define PROF_DECL int prof_unused_ __attribute__((unused))
+#define PROF_START() ((void)0)
+#define PROF_STOP(i) ((void)0)
+#endif
 
 static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, int pos, int out_from, float *logits)
 {
@@ -396,7 +372,10 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
     atomic_init(&bt.next, 0);
     atomic_init(&bt.failed, 0);
 
+    PROF_DECL;
+    PROF_START();
     phase(&bt, embed_rows, many);
+    PROF_STOP(P_EMBED);
     if (atomic_load(&bt.failed))
         return err_prefix("token_embd.weight");
 
@@ -407,24 +386,42 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
         /* attention; the previous layer's feed-forward output joins the residual here */
         bt.norm = L->attn_norm;
         bt.add = l > 0;
+        PROF_START();
         phase(&bt, residual_norm, many);
+        PROF_STOP(P_NORM);
+        PROF_START();
         if (matmul(s, L->wq, s->xb, n, s->q) || matmul(s, L->wk, s->xb, n, s->k) || matmul(s, L->wv, s->xb, n, s->v))
             return -1;
+        PROF_STOP(P_QKV);
+        PROF_START();
         phase(&bt, rope_store, many);
+        PROF_STOP(P_ROPE);
+        PROF_START();
         atomic_store(&bt.next, 0);
         phase(&bt, attention, 1);
+        PROF_STOP(P_ATT);
+        PROF_START();
         if (matmul(s, L->wo, s->att, n, s->xo))
             return -1;
+        PROF_STOP(P_WO);
 
         /* feed-forward (SwiGLU) */
         bt.norm = L->ffn_norm;
         bt.add = 1;
+        PROF_START();
         phase(&bt, residual_norm, many);
+        PROF_STOP(P_NORM);
+        PROF_START();
         if (matmul(s, L->ffn_gate, s->xb, n, s->gate) || matmul(s, L->ffn_up, s->xb, n, s->up))
             return -1;
+        PROF_STOP(P_GATEUP);
+        PROF_START();
         phase(&bt, swiglu, 1);
+        PROF_STOP(P_SWIGLU);
+        PROF_START();
         if (matmul(s, L->ffn_down, s->gate, n, s->xo))
             return -1;
+        PROF_STOP(P_DOWN);
     }
 
     /* logits of the rows that were asked for */
@@ -433,8 +430,11 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
     bt.norm = m->output_norm;
     bt.add = 1;
     bt.row0 = out_from;
+    PROF_START();
     phase(&bt, residual_norm, n - out_from > 1);
-    return matmul(s, m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
+    int rc = matmul(s, m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
+    PROF_STOP(P_OUT);
+    return rc;
 }
 
 int forward(struct forward_state *s, const int32_t *tokens, int n, int pos, int out_from, float *logits)
