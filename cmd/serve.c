@@ -15,12 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern int engine_n_ctx; /* server/engine.c */
+extern int engine_n_ctx;     /* server/engine.c */
+extern int engine_n_threads; /* server/engine.c */
 
 int cmd_serve(int argc, const char **argv)
 {
     const char *host = "127.0.0.1", *keep_alive = "5m";
-    int port = 12434, parallel = 1, ctx_size = 0;
+    int port = 12434, parallel = 1, ctx_size = 0, threads = 0;
     int64_t max_body = 16 << 20;
     static const char *const usage[] = {
         "model serve [--host ADDR] [--port N] [--keep-alive DURATION] [--parallel N] [FILE.gguf...]", NULL };
@@ -31,6 +32,7 @@ int cmd_serve(int argc, const char **argv)
                    "unload a model idle this long (default 5m; 0 at once, -1 never)"),
         OPT_INT(0, "parallel", &parallel, "N", "requests each model serves at once, one KV cache each (default 1)"),
         OPT_INT('c', "ctx-size", &ctx_size, "N", "context tokens per request slot (default min(4096, the model's))"),
+        OPT_INT('t', "threads", &threads, "N", "threads of each slot (default: the physical cores)"),
         OPT_INT64(0, "max-body", &max_body, "BYTES", "refuse request bodies larger than this (default 16M)"),
         OPT_END(),
     };
@@ -41,12 +43,15 @@ int cmd_serve(int argc, const char **argv)
         return error("--parallel %d: give 1 to 256 slots", parallel), EXIT_USAGE;
     if (ctx_size < 0)
         return error("--ctx-size must be positive"), EXIT_USAGE;
+    if (threads < 0)
+        return error("--threads must be at least 1 (0: the physical cores)"), EXIT_USAGE;
     if (max_body < 1024)
         return error("--max-body must be at least 1K"), EXIT_USAGE;
     int64_t keep_ms = parse_duration_ms(keep_alive);
     if (keep_ms < -1)
         return error_err(), EXIT_USAGE;
     engine_n_ctx = ctx_size;
+    engine_n_threads = threads;
 
     /* Only this thread takes the signals: every thread the server starts inherits the mask. */
     sigset_t set;

@@ -24,6 +24,7 @@
 #define DEFAULT_BATCH 512
 
 int engine_n_ctx = 0; /* 0: min(DEFAULT_CTX, the training context); `serve --ctx-size` */
+int engine_n_threads = 0; /* threads of each slot's forward pass; 0: the physical cores; `serve --threads` */
 
 struct emodel {
     struct model *m;
@@ -162,7 +163,9 @@ static void *eng_slot_new(void *model, int *status)
     if (!s)
         return err_set("out of memory"), NULL;
     s->em = em;
-    if (!(s->fs = forward_state_new(em->m, em->n_ctx, em->n_batch, KV_F16))) {
+    if (!(s->fs = forward_state_new(em->m, em->n_ctx, em->n_batch, KV_F16)) ||
+        forward_state_set_threads(s->fs, engine_n_threads)) {
+        forward_state_free(s->fs);
         free(s);
         return NULL;
     }
