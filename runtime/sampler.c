@@ -122,6 +122,46 @@ static int cand_cmp(const void *a, const void *b)
     return x->id - y->id;
 }
 
+/* a ranks below b in cand_cmp's order */
+static int cand_worse(const struct cand *a, const struct cand *b)
+{
+    return a->logit < b->logit || (a->logit == b->logit && a->id > b->id);
+}
+
+static void sift_down(struct cand *h, int k, int i)
+{
+    for (;;) {
+        int w = i, l = 2 * i + 1, r = l + 1;
+        if (l < k && cand_worse(&h[l], &h[w]))
+            w = l;
+        if (r < k && cand_worse(&h[r], &h[w]))
+            w = r;
+        if (w == i)
+            return;
+        struct cand t = h[i];
+        h[i] = h[w];
+        h[w] = t;
+        i = w;
+    }
+}
+
+/*
+ * The k best of c[0..n-1] in cand_cmp's order, into c[0..k-1]: what sorting
+ * all n and keeping the first k gives (the order is total: ids differ), in
+ * O(n log k) instead of sorting the whole vocabulary for every token.
+ */
+static void top_k(struct cand *c, int n, int k)
+{
+    for (int i = k / 2 - 1; i >= 0; i--) /* c[0..k-1]: a heap with the worst on top */
+        sift_down(c, k, i);
+    for (int i = k; i < n; i++)
+        if (cand_worse(&c[0], &c[i])) {
+            c[0] = c[i];
+            sift_down(c, k, 0);
+        }
+    qsort(c, (size_t)k, sizeof *c, cand_cmp);
+}
+
 /* p = softmax(logit) over the first n candidates (sorted, so [0] is the max). */
 static void normalise(struct cand *c, int n)
 {
@@ -165,9 +205,12 @@ int sampler_sample(struct sampler *s, const float *logits)
         return best;
     }
 
-    qsort(c, (size_t)n, sizeof *c, cand_cmp);
-    if (s->p.top_k > 0 && s->p.top_k < n)
+    if (s->p.top_k > 0 && s->p.top_k < n) {
+        top_k(c, n, s->p.top_k);
         n = s->p.top_k;
+    } else {
+        qsort(c, (size_t)n, sizeof *c, cand_cmp);
+    }
     if (s->p.top_p < 1.0f) {
         normalise(c, n);
         double cum = 0.0;

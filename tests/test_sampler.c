@@ -69,6 +69,28 @@ TEST(top_k_keeps_only_k)
     CHECK_NEAR(count[0] / 2000.0, 0.731, 0.04);
 }
 
+/* top-k selects without sorting the vocabulary: ties keep the lowest ids, as a full sort would */
+TEST(top_k_over_a_large_vocabulary_with_ties)
+{
+    enum { N = 5000, K = 7 };
+    static float l[N];
+    static int count[N];
+    for (int i = 0; i < N; i++)
+        l[i] = (float)((i * 7919) % 13); /* 13 levels, hundreds of ties each; 12 first at id 1227 */
+    histogram(params(1.0f, K, 1.0f, 0.0f, 3), l, N, 3000, count);
+    /* the K best by (logit desc, id asc): the K lowest ids whose logit is 12 */
+    int want = 0, drawn = 0;
+    for (int i = 0; i < N; i++) {
+        int in = l[i] == 12.0f && want < K;
+        want += in;
+        if (count[i] && !in)
+            test_fail_at(__FILE__, __LINE__, "token %d (logit %.0f) drawn outside the top %d", i, (double)l[i], K);
+        drawn += in && count[i] > 0;
+    }
+    CHECK_INT(want, K);
+    CHECK_INT(drawn, K); /* equal logits: all K drawn */
+}
+
 TEST(top_p_and_min_p_cut_the_tail)
 {
     /* probabilities about 0.64, 0.24, 0.09, 0.03 */
