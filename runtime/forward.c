@@ -242,9 +242,10 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
         for (int b = 0; b < n; b++) {
             const int n_kv = pos + b + 1; /* causal: this position and every earlier one */
             for (int h = 0; h < (int)hp->n_head; h++) {
-                kv_cache_scores(s->kv, l, h / group, s->q + (size_t)b * q_dim + (size_t)h * hd, n_kv, s->scores);
+                kv_cache_scores(s->kv, l, h / group, s->q + (size_t)b * q_dim + (size_t)h * hd, n_kv, n == 1,
+                                s->scores);
                 softmax(s->scores, n_kv, kq_scale);
-                kv_cache_mix(s->kv, l, h / group, s->scores, n_kv, s->att + (size_t)b * q_dim + (size_t)h * hd);
+                kv_cache_mix(s->kv, l, h / group, s->scores, n_kv, n == 1, s->att + (size_t)b * q_dim + (size_t)h * hd);
             }
         }
         if (matmul(L->wo, s->att, n, s->xo))
