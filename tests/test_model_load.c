@@ -462,3 +462,17 @@ TEST(run_refuses_70b_at_once)
     CHECK(secs < 10);
     unsetenv("MODEL_MEMORY_LIMIT");
 }
+
+TEST(memory_available_reads_the_host)
+{
+    unsetenv("MODEL_MEMORY_LIMIT");
+    uint64_t a = memory_available();
+    CHECK(a > (16ull << 20)); /* the test itself is running: at least some memory is free */
+    setenv("MODEL_MEMORY_LIMIT", "1.5G", 1);
+    CHECK_INT(memory_available(), 3ull << 29);
+    setenv("MODEL_MEMORY_LIMIT", "4096", 1);
+    CHECK_INT(memory_available(), 4096);
+    unsetenv("MODEL_MEMORY_LIMIT");
+    char buf[32];
+    CHECK_STR(memory_format(3ull << 29, buf, sizeof buf), "1.50 GiB");
+}
