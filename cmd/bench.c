@@ -18,6 +18,7 @@
 #include "usage.h"
 #include "../common/err.h"
 #include "../kernels/cpu.h"
+#include "../kernels/threadpool.h"
 
 #include <cjson/cJSON.h>
 #include <immintrin.h>
@@ -35,28 +36,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Physical cores (not hyper-threads), from sysfs; the online CPUs when unknown. */
-static int physical_cores(void)
-{
-    int n = 0;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    char seen[1024] = { 0 };
-    for (long c = 0; c < cpus && c < 1024; c++) {
-        char path[128], buf[64];
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/topology/core_id", c);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            return cpus > 0 ? (int)cpus : 1;
-        int id = fgets(buf, sizeof buf, f) ? atoi(buf) : 0;
-        fclose(f);
-        if (id >= 0 && id < 1024 && !seen[id]) {
-            seen[id] = 1;
-            n++;
-        }
-    }
-    return n > 0 ? n : 1;
 }
 
 /* ---- memory read bandwidth ------------------------------------------------------ */
@@ -213,7 +192,7 @@ int cmd_bench(int argc, const char **argv)
     if (!n_prompt && !n_gen)
         return error("nothing to measure: -p and -n are both 0"), EXIT_USAGE;
     if (!threads)
-        threads = physical_cores();
+        threads = kern_physical_cores();
 
     struct open_opts oo = { .n_ctx = n_prompt > n_gen ? n_prompt : n_gen, .n_batch = n_prompt ? n_prompt : 1,
                             .kv_type = kv_type };

@@ -189,6 +189,170 @@ static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     Q6_BODY(4);
 }
 
+/*
+ * Q3_K and Q2_K, two passes (2-bit fields p and p+1 of the same 32 bytes)
+ * per zmm: vpsrlvw shifts the two halves by different amounts.
+ */
+#define Q23_BODY(R, IS_Q3)                                                                                         \
+    const __m512i m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);                                             \
+    __m256 acc[R];                                                                                                 \
+    for (int r = 0; r < R; r++)                                                                                    \
+        acc[r] = _mm256_setzero_ps();                                                                              \
+    for (int i = 0; i < n / QK_K; i++) {                                                                           \
+        __m512i sc;                                                                                                \
+        __m256i mins16 = _mm256_setzero_si256();                                                                   \
+        if (IS_Q3) {                                                                                               \
+            uint32_t rw[4];                                                                                        \
+            q3k_scale_words(((const block_q3_K *)(const void *)&x[i])->scales, rw);                                \
+            const __m128i s8 = _mm_sub_epi8(_mm_set_epi32((int)rw[3], (int)rw[2], (int)rw[1], (int)rw[0]),         \
+                                            _mm_set1_epi8(32));                                                    \
+            sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(s8));                                                 \
+        } else {                                                                                                   \
+            const __m128i scb = _mm_loadu_si128((const __m128i *)((const block_q2_K *)(const void *)&x[i])->scales); \
+            sc = _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(scb, _mm_set1_epi8(0xF))));             \
+            mins16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(scb, 4), _mm_set1_epi8(0xF)));              \
+        }                                                                                                          \
+        __m512i w[4], off[4], scv[4];                                                                              \
+        for (int h = 0; h < 2; h++) {                                                                              \
+            const __m256i q = load256(x[i].qs + 32 * h);                                                           \
+            const __m512i q2 = _mm512_inserti64x4(_mm512_castsi256_si512(q), q, 1);                                \
+            for (int pp = 0; pp < 2; pp++) {                                                                       \
+                const int p = 2 * pp;                                                                              \
+                const __m512i sh = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * p))),   \
+                                                      _mm256_set1_epi16((short)(2 * p + 2)), 1);                   \
+                w[2 * h + pp] = _mm512_and_si512(_mm512_srlv_epi16(q2, sh), m3);                                   \
+                scv[2 * h + pp] = _mm512_permutexvar_epi16(perm_idx4(8 * h + 2 * p), sc);                          \
+                if (IS_Q3) {                                                                                       \
+                    const __m256i hm = load256(((const block_q3_K *)(const void *)&x[i])->hmask);                  \
+                    const __m512i hsh = _mm512_inserti64x4(                                                        \
+                        _mm512_castsi256_si512(_mm256_set1_epi16((short)(4 * h + p))),                             \
+                        _mm256_set1_epi16((short)(4 * h + p + 1)), 1);                                             \
+                    const __m512i hb = _mm512_and_si512(                                                           \
+                        _mm512_srlv_epi16(_mm512_inserti64x4(_mm512_castsi256_si512(hm), hm, 1), hsh), one);       \
+                    off[2 * h + pp] = _mm512_slli_epi16(_mm512_xor_si512(hb, one), 2);                             \
+                }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+        const float xd = fp16_to_fp32(x[i].d);                                                                     \
+        for (int r = 0; r < R; r++) {                                                                              \
+            const block_q8_K *yr = &y[r][i];                                                                       \
+            if (!IS_Q3) {                                                                                          \
+                const float dmin = -yr->d * fp16_to_fp32(((const block_q2_K *)(const void *)&x[i])->dmin);         \
+                acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dmin),                                                     \
+                                         _mm256_cvtepi32_ps(_mm256_madd_epi16(mins16, load256(yr->bsums))), acc[r]); \
+            }                                                                                                      \
+            __m512i sumi = _mm512_setzero_si512();                                                                 \
+            for (int v = 0; v < 4; v++) {                                                                          \
+                const __m512i q8 = _mm512_loadu_si512(yr->qs + 64 * v);                                            \
+                __m512i pr = _mm512_maddubs_epi16(w[v], q8);                                                       \
+                if (IS_Q3)                                                                                         \
+                    pr = _mm512_sub_epi16(pr, _mm512_maddubs_epi16(off[v], q8));                                   \
+                sumi = _mm512_dpwssd_epi32(sumi, pr, scv[v]);                                                      \
+            }                                                                                                      \
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(yr->d * xd), fold16(sumi), acc[r]);                            \
+        }                                                                                                          \
+    }                                                                                                              \
+    for (int r = 0; r < R; r++)                                                                                    \
+        s[r * ss] = hsum_ps8(acc[r])
+
+static void vec_dot_q3_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q3_K *x = vx;
+    const block_q8_K *y[1] = { vy };
+    const size_t ss = 0;
+    Q23_BODY(1, 1);
+}
+
+static void vec_dot4_q3_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q3_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    Q23_BODY(4, 1);
+}
+
+static void vec_dot_q2_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q2_K *x = vx;
+    const block_q8_K *y[1] = { vy };
+    const size_t ss = 0;
+    Q23_BODY(1, 0);
+}
+
+static void vec_dot4_q2_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q2_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    Q23_BODY(4, 0);
+}
+
+/*
+ * IQ2_XXS, two 32-weight groups per zmm: the 8 grid rows come with one
+ * gather, the 8 sign bytes (7 stored bits + parity) are built in a vector
+ * and used as a mask that negates the activations, and the group scales
+ * 2s+1 multiply the byte-pair sums through vpdpwssd. Lanes fold to the
+ * reference's 8 (groups 2i and 2i+1 hold the same byte positions).
+ */
+static inline void iq2_pair(const uint16_t *qs, __m512i *grid, __mmask64 *neg, __m512i *ls)
+{
+    uint32_t a[4];
+    memcpy(a, qs, sizeof a); /* group 2i: a[0] grid indices, a[1] signs+scale; group 2i+1: a[2], a[3] */
+    const __m128i v = _mm_loadu_si128((const __m128i *)a);
+    const __m512i gi = _mm512_cvtepu8_epi64(_mm_shuffle_epi8(v, _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1, -1, -1)));
+    *grid = _mm512_i64gather_epi64(gi, (const long long *)iq2xxs_grid, 8);
+    /* the 7-bit sign fields of both groups, then bit 7 = their parity (an even number of minus signs) */
+    __m256i f = _mm256_srlv_epi32(_mm256_setr_epi32((int)a[1], (int)a[1], (int)a[1], (int)a[1], (int)a[3], (int)a[3],
+                                                    (int)a[3], (int)a[3]),
+                                  _mm256_setr_epi32(0, 7, 14, 21, 0, 7, 14, 21));
+    f = _mm256_and_si256(f, _mm256_set1_epi32(127));
+    __m256i p = _mm256_xor_si256(f, _mm256_srli_epi32(f, 4));
+    p = _mm256_xor_si256(p, _mm256_srli_epi32(p, 2));
+    p = _mm256_xor_si256(p, _mm256_srli_epi32(p, 1));
+    f = _mm256_or_si256(f, _mm256_slli_epi32(_mm256_and_si256(p, _mm256_set1_epi32(1)), 7));
+    *neg = (__mmask64)_mm_cvtsi128_si64(_mm256_cvtepi32_epi8(f));
+    *ls = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * (a[1] >> 28) + 1))),
+                             _mm256_set1_epi16((short)(2 * (a[3] >> 28) + 1)), 1);
+}
+
+#define IQ2_BODY(R)                                                                                                \
+    __m256 acc[R];                                                                                                 \
+    for (int r = 0; r < R; r++)                                                                                    \
+        acc[r] = _mm256_setzero_ps();                                                                              \
+    for (int i = 0; i < n / QK_K; i++) {                                                                           \
+        __m512i sumi[R];                                                                                           \
+        for (int r = 0; r < R; r++)                                                                                \
+            sumi[r] = _mm512_setzero_si512();                                                                      \
+        for (int g = 0; g < QK_K / 64; g++) {                                                                      \
+            __m512i grid, ls;                                                                                      \
+            __mmask64 neg;                                                                                         \
+            iq2_pair(x[i].qs + 8 * g, &grid, &neg, &ls);                                                           \
+            for (int r = 0; r < R; r++) {                                                                          \
+                const __m512i q8 = _mm512_loadu_si512(y[r][i].qs + 64 * g);                                        \
+                const __m512i q8s = _mm512_mask_sub_epi8(q8, neg, _mm512_setzero_si512(), q8);                    \
+                sumi[r] = _mm512_dpwssd_epi32(sumi[r], _mm512_maddubs_epi16(grid, q8s), ls);                       \
+            }                                                                                                      \
+        }                                                                                                          \
+        const float xd = fp16_to_fp32(x[i].d);                                                                     \
+        for (int r = 0; r < R; r++)                                                                                \
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(xd * y[r][i].d), fold16(sumi[r]), acc[r]);                     \
+    }                                                                                                              \
+    for (int r = 0; r < R; r++)                                                                                    \
+        s[r * ss] = 0.125f * hsum_ps8(acc[r])
+
+static void vec_dot_iq2_xxs_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const block_iq2_xxs *x = vx;
+    const block_q8_K *y[1] = { vy };
+    const size_t ss = 0;
+    IQ2_BODY(1);
+}
+
+static void vec_dot4_iq2_xxs_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_iq2_xxs *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    IQ2_BODY(4);
+}
+
 /* ---- float formats: tinyBLAS's order, one 16-lane accumulator ---------------------------- */
 
 static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
@@ -338,11 +502,11 @@ const struct kern_dot_impl kern_dots_avx512[] = {
     { GGML_TYPE_BF16, vec_dot_bf16_avx512, vec_dot4_bf16_avx512, vec_dot1_bf16_avx512 },
     { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd, NULL },
     { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL, NULL },
-    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd, NULL, NULL },
-    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd, NULL, NULL },
+    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_avx512, vec_dot4_q2_K_q8_K_avx512, NULL },
+    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_avx512, vec_dot4_q3_K_q8_K_avx512, NULL },
     { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512, NULL },
     { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512, NULL },
     { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512, NULL },
-    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd, vec_dot4_iq2_xxs_q8_K_simd, NULL },
+    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_avx512, vec_dot4_iq2_xxs_q8_K_avx512, NULL },
     { GGML_TYPE_COUNT, NULL, NULL, NULL },
 };

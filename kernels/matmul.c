@@ -2,9 +2,10 @@
  * matmul.c - weight x activation products over the type table's kernels.
  *
  * Weight rows are handed out in chunks; within a chunk each weight row
- * meets a block of activation rows while it sits in L1 (prompt processing
- * reads each weight block once per 16 tokens instead of once per token),
- * four at a time where the level has a 4-row kernel.
+ * meets 4 activation rows while it sits in L1 (prompt processing reads each
+ * weight row from memory once per chunk and from L2 once per 4 tokens),
+ * through the level's 4-row kernel where it has one. A product with one
+ * activation row uses the single-row dot order (kern_vec_dot_single).
  */
 #include "matmul.h"
 
@@ -18,7 +19,7 @@
 #include "threadpool.h"
 
 #define MAX_CHUNK 64
-#define M_BLOCK 4 /* the 4-row kernel's activations stay in L1 while a chunk of W streams from L2 */
+#define M_BLOCK 4
 
 /* Check a type and K for a product; fills the traits of the weight and activation types. */
 static int check_args(uint32_t wtype, int64_t K, const struct ggml_type_traits **wt,
@@ -65,9 +66,8 @@ static void mm_run(void *arg, int ith, int nth)
             break;
         const int64_t n1 = n0 + t->chunk < t->N ? n0 + t->chunk : t->N;
         /*
-         * Each weight row is used for a block of activation rows while it is
-         * in L1 (re-reading it from L2 per activation row costs more than
-         * the dot itself); the block keeps those activations in L2.
+         * Each weight row serves 4 activation rows while it is in L1; those
+         * 4 rows stay in L1 while the chunk of W streams from L2.
          */
         for (int64_t m0 = 0; m0 < t->M; m0 += M_BLOCK) {
             const int64_t m1 = m0 + M_BLOCK < t->M ? m0 + M_BLOCK : t->M;
@@ -97,7 +97,8 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
         return 0;
     const int nth = kern_pool_size(pool);
     struct mm_task t = {
-        .wt = wt, .at = at, .dot = M == 1 ? kern_get_dot1(wtype) : wt->vec_dot, .dot4 = kern_get_dot4(wtype), .W = W, .N = N, .K = K, .M = M, .x = x, .out = out, .pool = pool,
+        .wt = wt, .at = at, .dot = M == 1 ? kern_get_dot1(wtype) : wt->vec_dot, .dot4 = kern_get_dot4(wtype),
+        .W = W, .N = N, .K = K, .M = M, .x = x, .out = out, .pool = pool,
         .wrow = ggml_row_size(wtype, K), .arow = ggml_row_size(wt->vec_dot_type, K),
     };
     /* chunks of up to 64 rows, at least 4 per thread so a slow thread's share can be taken over */
