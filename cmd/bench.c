@@ -18,6 +18,7 @@
 #include "usage.h"
 #include "../common/err.h"
 #include "../kernels/cpu.h"
+#include "../kernels/threadpool.h"
 
 #include <cjson/cJSON.h>
 #include <immintrin.h>
@@ -191,10 +192,10 @@ int cmd_bench(int argc, const char **argv)
     if (!n_prompt && !n_gen)
         return error("nothing to measure: -p and -n are both 0"), EXIT_USAGE;
     if (!threads)
-        threads = forward_default_threads();
+        threads = kern_physical_cores();
 
-    struct open_opts oo = { .n_ctx = n_prompt > n_gen ? n_prompt : n_gen, .n_batch = n_prompt ? n_prompt : 1, .n_threads = threads,
-                            .kv_type = kv_type };
+    struct open_opts oo = { .n_ctx = n_prompt > n_gen ? n_prompt : n_gen, .n_batch = n_prompt ? n_prompt : 1,
+                            .kv_type = kv_type, .n_threads = threads };
     if (oo.n_ctx < 1)
         oo.n_ctx = 1;
     struct opened o;

@@ -87,7 +87,7 @@ int cmd_eval(int argc, const char **argv)
         OPT_BOOL(0, "json", &json, "print the result as JSON"),
         OPT_INT('c', "ctx-size", &n_ctx, "N", "context size (default: the number of tokens)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
-        OPT_INT('t', "threads", &threads, "N", "threads (default: the physical cores)"),
+        OPT_INT('t', "threads", &threads, "N", "threads (default: one per physical core)"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
         OPT_END(),
     };
@@ -101,7 +101,8 @@ int cmd_eval(int argc, const char **argv)
     int n = 0;
     if (parse_ids(tokens_arg, &ids, &n))
         return EXIT_USAGE;
-    struct open_opts oo = { .n_ctx = n_ctx ? n_ctx : n, .n_threads = threads, .kv_type = kv_type, .ignore_memory_check = ignore_mem };
+    struct open_opts oo = { .n_ctx = n_ctx ? n_ctx : n, .kv_type = kv_type, .ignore_memory_check = ignore_mem,
+                            .n_threads = threads };
     struct opened mo;
     if (open_model(argv[0], &oo, &mo)) {
         free(ids);

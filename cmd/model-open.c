@@ -52,10 +52,8 @@ int open_model(const char *arg, const struct open_opts *o, struct opened *out)
     memset(out, 0, sizeof *out);
     if (o->kv_type && kv_type_parse(o->kv_type, &kv))
         return error_err();
-    if (o->n_ctx < 0 || o->n_batch < 0)
-        return error("--ctx-size and --batch-size must be positive");
-    if (o->n_threads < 0)
-        return error("--threads must be at least 1 (0 or nothing: the physical cores)");
+    if (o->n_ctx < 0 || o->n_batch < 0 || o->n_threads < 0)
+        return error("--ctx-size, --batch-size and --threads must be positive");
     if (resolve_model(arg, &paths, &n_paths))
         return error_err();
     out->model = model_open((const char *const *)paths, n_paths);

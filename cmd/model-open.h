@@ -12,9 +12,9 @@
 struct open_opts {
     int n_ctx;               /* 0: min(4096, the model's training context) */
     int n_batch;             /* 0: 512 */
-    int n_threads;           /* 0: forward_default_threads() (the physical cores) */
     const char *kv_type;     /* NULL: f16 */
     int ignore_memory_check;
+    int n_threads;           /* 0: one per physical core */
 };
 
 struct opened {

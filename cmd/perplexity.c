@@ -71,7 +71,7 @@ int cmd_perplexity(int argc, const char **argv)
         OPT_STRING('f', "file", &file, "FILE", "the text to measure"),
         OPT_INT('c', "ctx-size", &n_ctx, "N", "tokens per chunk (default 512)"),
         OPT_INT('b', "batch-size", &n_batch, "N", "tokens computed together (default: the chunk)"),
-        OPT_INT('t', "threads", &threads, "N", "threads (default: the physical cores)"),
+        OPT_INT('t', "threads", &threads, "N", "threads (default: one per physical core)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
         OPT_BOOL(0, "json", &json, "print the result as JSON"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
@@ -87,8 +87,9 @@ int cmd_perplexity(int argc, const char **argv)
     char *text = read_file(file, &len);
     if (!text)
         return error_err(), EXIT_FAIL;
-    struct open_opts oo = { .n_ctx = n_ctx, .n_batch = n_batch ? n_batch : n_ctx, .n_threads = threads, .kv_type = kv_type,
-                            .ignore_memory_check = ignore_mem };
+    struct open_opts oo = { .n_ctx = n_ctx, .n_batch = n_batch ? n_batch : n_ctx, .kv_type = kv_type,
+                            .ignore_memory_check = ignore_mem,
+                            .n_threads = threads };
     struct opened mo;
     if (open_model(argv[0], &oo, &mo)) {
         free(text);

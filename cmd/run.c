@@ -117,7 +117,7 @@ int cmd_run(int argc, const char **argv)
         OPT_INT(0, "repeat-last-n", &sp.repeat_last_n, "N", "how many recent tokens the penalty looks at (default 64)"),
         OPT_INT64(0, "seed", &seed, "N", "random seed: the same seed gives the same output (default: random)"),
         OPT_INT('c', "ctx-size", &n_ctx, "N", "context size in tokens (default: 4096 or the model's, if smaller)"),
-        OPT_INT('t', "threads", &threads, "N", "threads (default: the physical cores)"),
+        OPT_INT('t', "threads", &threads, "N", "threads (default: one per physical core)"),
         OPT_BOOL(0, "raw", &raw, "no chat template: tokenize the prompt as given, with BOS (the only mode for now)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
@@ -147,7 +147,8 @@ int cmd_run(int argc, const char **argv)
     if (!raw)
         note("chat templates are not supported yet: the prompt is used as given (as with --raw)");
 
-    struct open_opts oo = { .n_ctx = n_ctx, .n_threads = threads, .kv_type = kv_type, .ignore_memory_check = ignore_mem };
+    struct open_opts oo = { .n_ctx = n_ctx, .kv_type = kv_type, .ignore_memory_check = ignore_mem,
+                            .n_threads = threads };
     struct opened mo;
     if (open_model(argv[0], &oo, &mo)) {
         free(prompt);

@@ -119,7 +119,7 @@ int forward_state_set_threads(struct forward_state *s, int n_threads)
     if (n_threads < 0)
         return err_set("thread count %d is negative", n_threads);
     if (n_threads == 0)
-        n_threads = forward_default_threads();
+        n_threads = kern_physical_cores();
     struct kern_pool *pool = NULL;
     if (n_threads > 1 && !(pool = kern_pool_new(n_threads)))
         return -1;
@@ -129,11 +129,6 @@ int forward_state_set_threads(struct forward_state *s, int n_threads)
     }
     s->own_pool = pool != NULL;
     return 0;
-}
-
-int forward_default_threads(void)
-{
-    return kern_physical_cores();
 }
 
 void forward_state_free(struct forward_state *s)
@@ -300,9 +295,9 @@ static void attention(void *arg, int ith, int nth)
         const int b = it / n_head, h = it % n_head;
         const int n_kv = bt->pos + b + 1; /* causal: this position and every earlier one */
         const size_t off = (size_t)b * q_dim + (size_t)h * hd;
-        kv_cache_scores_w(s->kv, bt->layer, h / group, s->q + off, n_kv, scores, work);
+        kv_cache_scores_w(s->kv, bt->layer, h / group, s->q + off, n_kv, bt->n == 1, scores, work);
         kern_softmax(scores, n_kv, kq_scale);
-        kv_cache_mix_w(s->kv, bt->layer, h / group, scores, n_kv, s->att + off, work);
+        kv_cache_mix_w(s->kv, bt->layer, h / group, scores, n_kv, bt->n == 1, s->att + off, work);
     }
 }
 

@@ -45,7 +45,7 @@ void forward_state_free(struct forward_state *s);
 
 /*
  * Threads: a new state computes on the calling thread alone. Set n_threads
- * (0: forward_default_threads()) to give it a pool of its own, or hand it a
+ * (0: one per physical core, kern_physical_cores()) to give it a pool of its own, or hand it a
  * pool another owner keeps (it must outlive the state's use, and only one
  * thread may run work on a pool at a time). Every output element is computed
  * by one thread in a fixed order, so the logits are the same bits for any
@@ -53,9 +53,6 @@ void forward_state_free(struct forward_state *s);
  */
 int forward_state_set_threads(struct forward_state *s, int n_threads);
 int forward_state_set_pool(struct forward_state *s, struct kern_pool *pool);
-
-/* The default thread count: the physical cores (hyper-threads share a core's units and slow matmuls down). */
-int forward_default_threads(void);
 
 /*
  * Evaluate tokens[0..n-1] at positions pos.. and write the logits of the

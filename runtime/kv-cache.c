@@ -10,14 +10,15 @@
 #include <string.h>
 
 #include "../common/err.h"
-#include "../kernels/fp16.h"
 #include "../kernels/ggml-type.h"
+#include "../kernels/matmul.h"
 
 /*
  * llama.cpp attends over the cache padded to a multiple of 32 cells (the
- * padding masked out), and multiplies with tinyBLAS when the inner length is
- * a multiple of 16, else with ggml_vec_dot_f16. Both change the float order,
- * so the products here follow the same shapes.
+ * padding masked out), and multiplies with tinyBLAS when there are several
+ * query rows and the inner length is a multiple of 16, else with ggml's
+ * single-row dot (kern_vec_dot_single). The two sum in different orders, so
+ * the products here take the same shapes and the same path.
  */
 #define KV_PAD 32
 
@@ -154,44 +155,36 @@ static size_t scratch_bytes(const struct kv_cache *kv)
     return (n * 4 + 64 + 63) / 64 * 64;
 }
 
+static size_t vtmp_bytes(const struct kv_cache *kv)
+{
+    return ((size_t)kv->head_dim * sizeof(float) + 63) / 64 * 64;
+}
+
 size_t kv_cache_work_bytes(const struct kv_cache *kv)
 {
-    return scratch_bytes(kv) + ((size_t)kv->head_dim * sizeof(float) + 63) / 64 * 64 +
-           (size_t)kv->n_ctx * sizeof(float);
+    return scratch_bytes(kv) + vtmp_bytes(kv) + (size_t)kv->n_ctx * sizeof(float);
 }
 
 static struct kv_work split_work(const struct kv_cache *kv, void *work)
 {
     uint8_t *w = work;
-    struct kv_work kw = { w, (float *)(w + scratch_bytes(kv)), NULL };
-    kw.ptmp = (float *)(w + scratch_bytes(kv) + ((size_t)kv->head_dim * sizeof(float) + 63) / 64 * 64);
+    struct kv_work kw = { w, (float *)(w + scratch_bytes(kv)), (float *)(w + scratch_bytes(kv) + vtmp_bytes(kv)) };
     return kw;
 }
 
-static void scores_impl(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores,
-                        const struct kv_work *w)
+static void scores_impl(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, int one_row,
+                        float *scores, const struct kv_work *w)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
+    ggml_vec_dot_fn dot = one_row || kv->head_dim % 16 ? kern_vec_dot_single(kv->elt) : tr->vec_dot;
 
     dt->from_float(q, w->scratch, kv->head_dim);
-    if (kv->type == KV_F16 && kv->head_dim % 16) {
-        /* too short for tinyBLAS: ggml_vec_dot_f16's scalar tail, a double sum of exact products */
-        const ggml_half *qh = w->scratch;
-        for (int j = 0; j < n_kv; j++) {
-            const ggml_half *kh = (const ggml_half *)k_row(kv, layer, h, j);
-            double sum = 0.0;
-            for (int d = 0; d < kv->head_dim; d++)
-                sum += (double)(fp16_to_fp32(kh[d]) * fp16_to_fp32(qh[d]));
-            scores[j] = (float)sum;
-        }
-        return;
-    }
     for (int j = 0; j < n_kv; j++)
-        tr->vec_dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), w->scratch);
+        dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), w->scratch);
 }
 
-static void mix_impl(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out,
+static void mix_impl(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, int one_row, float *out,
                      const struct kv_work *w)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
@@ -216,31 +209,33 @@ static void mix_impl(const struct kv_cache *kv, int layer, int h, const float *p
         w->ptmp[j] = 0.0f;
     memcpy(w->ptmp, p, (size_t)n_kv * sizeof *p);
     dt->from_float(w->ptmp, w->scratch, n);
+    ggml_vec_dot_fn dot = one_row || n % 16 ? kern_vec_dot_single(kv->elt) : tr->vec_dot;
     for (int d = 0; d < hd; d++)
-        tr->vec_dot(n, &out[d], vt + (size_t)d * kv->v_row, w->scratch);
+        dot(n, &out[d], vt + (size_t)d * kv->v_row, w->scratch);
 }
 
-void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores)
+void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, int one_row, float *scores)
 {
     struct kv_work w = { kv->scratch, kv->vtmp, kv->ptmp };
-    scores_impl(kv, layer, h, q, n_kv, scores, &w);
+    scores_impl(kv, layer, h, q, n_kv, one_row, scores, &w);
 }
 
-void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out)
+void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, int one_row, float *out)
 {
     struct kv_work w = { kv->scratch, kv->vtmp, kv->ptmp };
-    mix_impl(kv, layer, h, p, n_kv, out, &w);
+    mix_impl(kv, layer, h, p, n_kv, one_row, out, &w);
 }
 
-void kv_cache_scores_w(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores,
-                       void *work)
+void kv_cache_scores_w(const struct kv_cache *kv, int layer, int h, const float *q, int n_kv, int one_row,
+                       float *scores, void *work)
 {
     struct kv_work w = split_work(kv, work);
-    scores_impl(kv, layer, h, q, n_kv, scores, &w);
+    scores_impl(kv, layer, h, q, n_kv, one_row, scores, &w);
 }
 
-void kv_cache_mix_w(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out, void *work)
+void kv_cache_mix_w(const struct kv_cache *kv, int layer, int h, const float *p, int n_kv, int one_row, float *out,
+                    void *work)
 {
     struct kv_work w = split_work(kv, work);
-    mix_impl(kv, layer, h, p, n_kv, out, &w);
+    mix_impl(kv, layer, h, p, n_kv, one_row, out, &w);
 }

@@ -249,6 +249,6 @@ TEST(report_worst_error_per_type)
 {
     for (int t = 0; t < GGML_TYPE_COUNT; t++)
         if (seen[t])
-            printf("    %-8s worst relative RMS error vs tiny-f32: %.4f (bound %.3f)\n", ggml_type_name((uint32_t)t),
+            printf("    %-8s worst relative RMS error vs tiny-f32: %.4f (bound %.4f)\n", ggml_type_name((uint32_t)t),
                    worst[t], bound_for((uint32_t)t));
 }

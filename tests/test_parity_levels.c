@@ -254,8 +254,8 @@ TEST(set_threads)
     CHECK(memcmp(a, b, 5 * m->hp.n_vocab * sizeof *a) == 0);
     CHECK(forward_state_set_threads(s, -1) == -1);
     CHECK(forward_state_set_threads(s, 0) == 0);
-    CHECK_INT(s->n_threads, forward_default_threads());
-    CHECK(forward_default_threads() >= 1);
+    CHECK_INT(s->n_threads, kern_physical_cores());
+    CHECK(kern_physical_cores() >= 1);
     free(a);
     free(b);
     forward_state_free(s);
