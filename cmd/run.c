@@ -1,10 +1,9 @@
-/* run.c - `model run`: not written yet. */
+/* run.c - `model run`: the chat front end (run-chat.c) does the whole command for now. */
 #include "builtin.h"
+#include "run-chat.h"
 #include "usage.h"
 
 int cmd_run(int argc, const char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return error("'model run' is not implemented yet"), EXIT_FAIL;
+    return cmd_run_chat(argc, argv);
 }
