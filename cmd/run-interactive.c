@@ -207,6 +207,9 @@ int run_interactive(struct run_chat *rc)
     memset(&r, 0, sizeof r);
     r.rc = rc;
     char *root = store_default_root();
+    struct store *st = root ? store_open(root) : NULL; /* creates the root, so the history has a home */
+    store_close(st);
+    err_clear();
     if (root) {
         size_t n = strlen(root) + 16;
         if ((r.hist_path = malloc(n)))
