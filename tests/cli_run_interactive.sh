@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# cli_run_interactive.sh - `model run MODEL` at a terminal, driven through
+# tmux: the prompt, a streamed answer with its reasoning header, """
+# multi-line input, /set and /show info (with where each value came from),
+# Ctrl-C during an answer (back at the prompt, conversation kept), Ctrl-C at
+# the prompt, the history file, /bye and Ctrl-D.
+. tests/lib.sh
+
+if ! command -v tmux >/dev/null; then
+    skip "interactive session" "tmux is not installed (Debian: tmux)"
+    finish
+    exit
+fi
+
+TINY=$FIXTURES/models/tiny-q4_k_m.gguf
+SOCK=model-test-$$
+T="tmux -L $SOCK"
+trap '$T kill-server 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
+
+# start CMD: a fresh 160x50 terminal running CMD; its exit status lands in $TMP/rc
+start() {
+    $T kill-server 2>/dev/null
+    rm -f "$TMP/rc"
+    $T new-session -d -s s -x 160 -y 50 \
+        "cd '$PWD' && MODEL_HOME='$MODEL_HOME' ASAN_OPTIONS='$ASAN_OPTIONS' NO_COLOR= TERM=xterm $*; echo \$? >'$TMP/rc'; sleep 60"
+}
+screen() { $T capture-pane -p -J -S -2000 -t s; }
+# wait_for ERE [SECONDS]: until the screen matches
+wait_for() {
+    local i
+    for ((i = 0; i < ${2:-30} * 10; i++)); do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "--- timed out waiting for /$1/; screen:"; screen | tail -n 25
+    return 1
+}
+# prompts: how many ">>> " prompts the screen shows
+prompts() { screen | grep -c '^>>> ' ; }
+# wait_prompt N: until the Nth prompt is shown
+wait_prompt() {
+    local i
+    for ((i = 0; i < 600; i++)); do
+        [ "$(prompts)" -ge "$1" ] && return 0
+        sleep 0.1
+    done
+    echo "--- timed out waiting for prompt $1; screen:"; screen | tail -n 25
+    return 1
+}
+keys() { $T send-keys -t s "$@"; }
+exited() {
+    local i
+    for ((i = 0; i < 100; i++)); do [ -s "$TMP/rc" ] && return 0; sleep 0.1; done
+    return 1
+}
+
+start "$MODEL" run "$TINY" --temp 0 --verbose-prompt
+check "the prompt appears" wait_prompt 1
+
+# a short answer: the streamed reasoning under its header, then the prompt again
+keys "/set parameter num_predict 6" Enter
+check "/set parameter answers" wait_for "^Set parameter 'num_predict' to '6'"
+keys "Hello there" Enter
+check "the answer streams under a Thinking... header" wait_for '^Thinking\.\.\.'
+check "back at the prompt after the answer" wait_prompt 3
+
+# multi-line input: the message keeps its newline
+keys '"""first line' Enter
+check "multi-line continuation prompt" wait_for '^\.\.\. $'
+keys 'second line"""' Enter
+check "the multi-line message reaches the template whole" wait_for '<｜User｜>first line$'
+check "...with its second line" wait_for '^second line<｜Assistant｜><think>$'
+check "back at the prompt after the multi-line answer" wait_prompt 4
+
+# Ctrl-C during a long answer stops it, the conversation stays
+keys "/set parameter num_predict 100000" Enter
+check "/set num_predict" wait_prompt 5
+keys "Tell me a very long story" Enter
+check "the long answer starts" wait_for 'Tell me a very long story<｜Assistant｜>'
+sleep 1
+keys C-c
+check "Ctrl-C stops the answer" wait_for '^\(stopped\)'
+check "and returns to the prompt" wait_prompt 6
+keys "/show info" Enter
+check "/show info: the context" wait_for '^    size +4096 tokens'
+check "/show info: both earlier exchanges kept, the stopped one taken back" wait_for '^    messages +4$'
+check "/show info: a /set value says so" wait_for '^    num_predict +100000 +\(/set\)'
+check "/show info: family defaults say so" wait_for '^    temperature +0 +\(command line\)'
+check "/show info: top_p from the R1 table" wait_for '^    top_p +0\.95 +\(DeepSeek-R1 distill defaults\)'
+check "/show info: quantization" wait_for '^    quantization +Q4_K_M'
+check "/show info: memory" wait_for '^    total +[0-9.]+ [KMG]iB \(weights'
+
+# Ctrl-C at the prompt keeps the session; /set nothink hides the reasoning; /clear forgets
+keys C-c
+check "Ctrl-C at the prompt hints how to leave" wait_for 'Use Ctrl \+ d or /bye to exit'
+keys "/set nothink" Enter
+check "/set nothink" wait_for "^Set 'nothink' mode"
+keys "/set parameter num_predict 4" Enter
+keys "/clear" Enter
+check "/clear" wait_for '^Cleared session context'
+n=$(screen | grep -c '^Thinking\.\.\.$')
+keys "Quiet please" Enter
+check "hidden reasoning: the prompt returns" wait_for 'Quiet please<｜Assistant｜>'
+sleep 2
+check "hidden reasoning: no new Thinking... block" test "$(screen | grep -c '^Thinking\.\.\.$')" -eq "$n"
+keys "/set parameter warmth 3" Enter
+check "unknown /set parameter is refused" wait_for "Couldn't set parameter: unknown parameter 'warmth'"
+keys "/bye" Enter
+check "/bye exits" exited
+check "/bye exits 0" test "$(cat "$TMP/rc" 2>/dev/null)" = 0
+check "the history file (libedit format) is in the store root" grep -q 'Tell.040me.040a.040very' "$MODEL_HOME/history"
+
+# Ctrl-D leaves too; the history comes back
+start "$MODEL" run "$TINY" --temp 0
+check "second session: prompt" wait_prompt 1
+keys Up
+check "history recalls the last line" wait_for '^>>> /bye'
+keys C-u C-d
+check "Ctrl-D exits" exited
+check "Ctrl-D exits 0" test "$(cat "$TMP/rc" 2>/dev/null)" = 0
+
+finish
