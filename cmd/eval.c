@@ -97,8 +97,8 @@ int cmd_eval(int argc, const char **argv)
     if (top < 1)
         return error("--top must be at least 1"), EXIT_USAGE;
 
-    int32_t *ids;
-    int n;
+    int32_t *ids = NULL;
+    int n = 0;
     if (parse_ids(tokens_arg, &ids, &n))
         return EXIT_USAGE;
     struct open_opts oo = { .n_ctx = n_ctx ? n_ctx : n, .kv_type = kv_type, .ignore_memory_check = ignore_mem };

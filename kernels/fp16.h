@@ -11,6 +11,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
 
 typedef uint16_t ggml_half;
 typedef uint16_t ggml_bf16;
@@ -31,6 +34,10 @@ static inline float fp32_from_bits(uint32_t u)
 
 static inline float fp16_to_fp32(ggml_half h)
 {
+#if defined(__F16C__)
+    /* the SIMD files are built with F16C: one instruction, same exact result */
+    return _cvtsh_ss(h);
+#endif
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1f;
     uint32_t mant = h & 0x3ff;

@@ -1,12 +1,15 @@
 /*
  * ggml-type.c - the table of GGUF tensor types: names and block sizes for
- * every id the format defines. Kernel pointers are filled in by the quant
- * files as formats gain support (see ggml-type.h).
+ * every id the format defines, and the kernels of the supported ones. The
+ * vec_dot slots start as the scalar reference; the first lookup runs the
+ * CPU dispatch (cpu.c), which may install SIMD twins.
  */
 #include "ggml-type.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
+#include "dispatch.h"
 #include "quant.h"
 
 /* The kernels of a supported type: scalar reference in both dot slots until dispatch picks. */
@@ -63,8 +66,20 @@ static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_TQ2_0]   = { .name = "TQ2_0",   .blck_size = 256, .type_size = 66 },
 };
 
+void kern_types_install(const struct kern_dot_impl *impls)
+{
+    for (int t = 0; t < GGML_TYPE_COUNT; t++)
+        type_traits[t].vec_dot = type_traits[t].vec_dot_ref;
+    for (; impls && impls->vec_dot; impls++)
+        if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref)
+            type_traits[impls->type].vec_dot = impls->vec_dot;
+}
+
+static pthread_once_t dispatch_once = PTHREAD_ONCE_INIT;
+
 const struct ggml_type_traits *ggml_get_type_traits(uint32_t t)
 {
+    pthread_once(&dispatch_once, kern_cpu_init);
     if (t >= GGML_TYPE_COUNT || type_traits[t].blck_size == 0)
         return NULL;
     return &type_traits[t];

@@ -129,7 +129,45 @@ static void rope(float *x, int n_heads, int head_dim, const float *cs)
     }
 }
 
-/* p = softmax(p * scale) over n values, as ggml_soft_max_ext: exp sums in double, then one scale. */
+/*
+ * expf as ggml computes it on AVX-512 CPUs (ggml_v_expf, after ARM's optimized
+ * routine: a degree-5 polynomial on the reduced argument, scaled by 2^n),
+ * written out one lane at a time with fmaf so the bits are the same. libm's
+ * expf differs in the last bit now and then, and such a bit can flip the
+ * rounding of a quantized activation further on.
+ */
+static float ggml_expf(float x)
+{
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    if (fabsf(n) > 192.0f)
+        return n <= 0.0f ? 0.0f : INFINITY;
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)), u,
+                         fmaf(0x1.ffffecp-1f, b, 1.0f));
+    return ldexpf(j, (int)n);
+}
+
+/* The sum of 16 lanes in the order of _mm512_reduce_add_ps: halves, then quarters, then pairs. */
+static float reduce16(const float *v)
+{
+    float t8[8], t4[4];
+    for (int i = 0; i < 8; i++)
+        t8[i] = v[i + 8] + v[i];
+    for (int i = 0; i < 4; i++)
+        t4[i] = t8[i + 4] + t8[i];
+    return (t4[0] + t4[2]) + (t4[1] + t4[3]);
+}
+
+/*
+ * p = softmax(p * scale) over n values, as ggml_soft_max_ext on AVX-512:
+ * exps in blocks of 16 (llama.cpp pads the attended length to a multiple of
+ * 32 with masked entries, whose exp is 0), each block summed as a vector
+ * reduction and the block sums added in double, then one multiply by the
+ * reciprocal.
+ */
 static void softmax(float *p, int n, float scale)
 {
     float max = -INFINITY;
@@ -139,13 +177,26 @@ static void softmax(float *p, int n, float scale)
             max = p[j];
     }
     double sum = 0.0;
-    for (int j = 0; j < n; j++) {
-        p[j] = expf(p[j] - max);
-        sum += (double)p[j];
+    for (int j0 = 0; j0 < n; j0 += 16) {
+        float lane[16] = { 0 };
+        for (int l = 0; l < 16 && j0 + l < n; l++)
+            lane[l] = p[j0 + l] = ggml_expf(p[j0 + l] - max);
+        sum += (double)reduce16(lane);
     }
     const float inv = (float)(1.0 / sum);
     for (int j = 0; j < n; j++)
         p[j] *= inv;
+}
+
+/* silu(x) = x / (1 + exp(-x)), with ggml's exp for whole blocks of 16 and libm's for the tail, as ggml_vec_silu_f32. */
+static void silu(float *x, int n)
+{
+    int i = 0;
+    for (; i + 15 < n; i += 16)
+        for (int l = i; l < i + 16; l++)
+            x[l] = x[l] / (1.0f + ggml_expf(0.0f - x[l]));
+    for (; i < n; i++)
+        x[i] = x[i] / (1.0f + expf(-x[i]));
 }
 
 static int matmul(const struct gguf_tensor *w, const float *x, int n, float *out)
@@ -206,10 +257,10 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
             rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, L->ffn_norm, dim, hp->rms_eps);
         if (matmul(L->ffn_gate, s->xb, n, s->gate) || matmul(L->ffn_up, s->xb, n, s->up))
             return -1;
-        for (size_t i = 0; i < (size_t)n * n_ff; i++) {
-            const float g = s->gate[i];
-            s->gate[i] = g / (1.0f + expf(-g)) * s->up[i];
-        }
+        for (int b = 0; b < n; b++)
+            silu(s->gate + (size_t)b * n_ff, n_ff);
+        for (size_t i = 0; i < (size_t)n * n_ff; i++)
+            s->gate[i] *= s->up[i];
         if (matmul(L->ffn_down, s->gate, n, s->xo))
             return -1;
         for (size_t i = 0; i < (size_t)n * dim; i++)

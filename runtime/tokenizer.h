@@ -34,11 +34,11 @@
  *     bytes = tokenizer_stream_flush(&s, &len); ...
  *     tokenizer_stream_free(&s); free(ids); tokenizer_free(t);
  *
- * Errors (NULL / -1 with err_msg()): unknown tokenizer model, missing or
- * mistyped token list, scores or token types whose length differs from the
- * token list, a "gpt2" tokenizer without merges, an unknown pre-tokenizer
- * name is NOT an error (the default GPT-2 regexes are used and
- * tokenizer_warning() says so), invalid UTF-8 in the text to encode.
+ * Errors (NULL / -1 with err_msg()): no or unknown `tokenizer.ggml.model`,
+ * a missing or mistyped token list, scores or token types whose length
+ * differs from the token list, a "gpt2" tokenizer without merges, invalid
+ * UTF-8 in the text to encode. An unknown `tokenizer.ggml.pre` is not an
+ * error: the default GPT-2 rules are used and tokenizer_warning() says so.
  */
 #ifndef RUNTIME_TOKENIZER_H
 #define RUNTIME_TOKENIZER_H

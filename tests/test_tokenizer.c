@@ -190,3 +190,9 @@ TEST(llama_bpe_vocab_test)
 {
     check_vocab_test("vocab/ggml-vocab-llama-bpe.gguf.inp", "models/r1-vocab-q4_k_m.gguf");
 }
+
+/* The same vocabulary in a GGUF v1 file (32-bit counts and lengths). */
+TEST(stories260k_gguf_v1_cases)
+{
+    check_cases("real/stories260K-tokenizer-cases.json", "real/tinyllamas-stories-260k-f32.gguf");
+}

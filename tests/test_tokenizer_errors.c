@@ -304,3 +304,43 @@ TEST(random_text_round_trips)
         gguf_close(g);
     }
 }
+
+/* The pre-tokenizer runs PCRE2 with its UTF check off, trusting
+ * utf8_validate(): both must agree on every byte string. Random bytes biased
+ * towards the tricky lead and continuation values. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+TEST(utf8_validation_agrees_with_pcre2)
+{
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR) "x", 1, PCRE2_UTF, &errcode, &erroff, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    CHECK(re && md);
+    static const unsigned char interesting[] = { 0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1,
+                                                 0xc2, 0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1,
+                                                 0xf3, 0xf4, 0xf5, 0xf8, 0xfe, 0xff };
+    unsigned seed = 7;
+    int disagreements = 0, n_valid = 0;
+    for (int iter = 0; re && md && iter < 20000; iter++) {
+        unsigned char s[8];
+        size_t n = 1 + (size_t)rand_r(&seed) % 6;
+        for (size_t i = 0; i < n; i++)
+            s[i] = interesting[(size_t)rand_r(&seed) % sizeof(interesting)];
+        int ours = utf8_validate((const char *)s, n, NULL) == 0;
+        int rc = pcre2_match(re, s, n, 0, 0, md, NULL);
+        int theirs = !(rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21);
+        n_valid += ours;
+        if (ours != theirs && disagreements++ < 5) {
+            fprintf(stderr, "  disagree on");
+            for (size_t i = 0; i < n; i++)
+                fprintf(stderr, " %02x", s[i]);
+            fprintf(stderr, ": ours %d, pcre2 %d (rc %d)\n", ours, theirs, rc);
+        }
+    }
+    CHECK_INT(disagreements, 0);
+    CHECK(n_valid > 100);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+}

@@ -1,0 +1,39 @@
+/*
+ * dispatch.h - how the SIMD twins reach the type table (internal to kernels/).
+ *
+ * Each kernels/dots_<isa>.c exports a table of {type, vec_dot} pairs; cpu.c
+ * picks one level at start-up and ggml-type.c installs its pairs in the
+ * traits' vec_dot slots (vec_dot_ref always keeps the scalar reference).
+ * A build without the ISA files (the fuzzers) defines KERN_NO_SIMD and runs
+ * scalar only.
+ */
+#ifndef KERNELS_DISPATCH_H
+#define KERNELS_DISPATCH_H
+
+#include <stddef.h>
+
+#include "ggml-type.h"
+
+struct kern_dot_impl {
+    uint32_t type;
+    ggml_vec_dot_fn vec_dot;
+};
+
+/* {GGML_TYPE_COUNT, NULL}-terminated */
+extern const struct kern_dot_impl kern_dots_avx2[];
+extern const struct kern_dot_impl kern_dots_avx512[];
+#ifdef KERN_NO_SIMD
+#define KERN_DOTS_AVX2 NULL
+#define KERN_DOTS_AVX512 NULL
+#else
+#define KERN_DOTS_AVX2 kern_dots_avx2
+#define KERN_DOTS_AVX512 kern_dots_avx512
+#endif
+
+/* ggml-type.c: reset every vec_dot to its reference, then install impls (NULL: scalar only). */
+void kern_types_install(const struct kern_dot_impl *impls);
+
+/* cpu.c: choose the level (MODEL_CPU or the best the CPU has) and install it; run once. */
+void kern_cpu_init(void);
+
+#endif

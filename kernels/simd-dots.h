@@ -1,0 +1,374 @@
+/*
+ * simd-dots.h - 256-bit SIMD twins of the scalar dot products, written once
+ * and compiled per level: kernels/dots_avx2.c (AVX2 + FMA + F16C) and
+ * kernels/dots_avx512.c (same code with AVX-512 VL/VNNI available, where
+ * the un-scaled byte dots become vpdpbusd). Include only from those files.
+ *
+ * Every kernel forms the same integer sums as its reference in
+ * kernels/quant-*.c; only the float accumulation order differs (8 lanes,
+ * one fused multiply-add per block), so results agree within float
+ * summation error (tests/test_kernels_simd.c).
+ *
+ * The byte products use _mm256_maddubs_epi16 (unsigned x signed bytes,
+ * pairs summed into int16 with saturation). Each use keeps the unsigned
+ * operand small enough that a pair cannot saturate: Q4 0..15, Q5 0..31,
+ * Q6 0..63, Q3/Q2 0..7, IQ2 grid 8..43, |Q8| <= 128 against activations in
+ * -127..127 (Q8_0/Q8_K activations never hold -128): 2*128*127 < 32767.
+ */
+#ifndef KERNELS_SIMD_DOTS_H
+#define KERNELS_SIMD_DOTS_H
+
+#include <immintrin.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "quant-blocks.h"
+
+#if !defined(SIMD_VNNI)
+#error "define SIMD_VNNI (0 or 1) before including simd-dots.h"
+#endif
+
+/* a level may replace some of these with wider kernels of its own */
+#define SIMD_FN static __attribute__((unused))
+
+static inline float hsum_ps8(__m256 v)
+{
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+/* Per 4 bytes: sum of u*s as int32 (u unsigned, s signed). */
+static inline __m256i dot_u8s8(__m256i u, __m256i s)
+{
+#if SIMD_VNNI
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+/* Per 4 bytes: (sum of u*s) * scale, scale an int16 per lane (mk_scale*). */
+static inline __m256i dot_scaled(__m256i u, __m256i s, __m256i sc16)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), sc16);
+}
+
+/* scale a for bytes 0..15, b for bytes 16..31 */
+static inline __m256i mk_scale2(int a, int b)
+{
+    return _mm256_set_m128i(_mm_set1_epi16((short)b), _mm_set1_epi16((short)a));
+}
+
+static inline __m256i load256(const void *p)
+{
+    return _mm256_loadu_si256((const __m256i *)p);
+}
+
+/* ---- F16, BF16 --------------------------------------------------------------------- */
+
+SIMD_FN void vec_dot_f16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+#define F16X8(k) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k)))
+        a0 = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), a0);
+        a1 = _mm256_fmadd_ps(F16X8(x + i + 8), F16X8(y + i + 8), a1);
+        a2 = _mm256_fmadd_ps(F16X8(x + i + 16), F16X8(y + i + 16), a2);
+        a3 = _mm256_fmadd_ps(F16X8(x + i + 24), F16X8(y + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), a0);
+#undef F16X8
+    float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++)
+        sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
+    *s = sum;
+}
+
+static inline __m256 bf16x8(const ggml_bf16 *p)
+{
+    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(bf16x8(x + i), bf16x8(y + i), a0);
+        a1 = _mm256_fmadd_ps(bf16x8(x + i + 8), bf16x8(y + i + 8), a1);
+        a2 = _mm256_fmadd_ps(bf16x8(x + i + 16), bf16x8(y + i + 16), a2);
+        a3 = _mm256_fmadd_ps(bf16x8(x + i + 24), bf16x8(y + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(bf16x8(x + i), bf16x8(y + i), a0);
+    float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++)
+        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+    *s = sum;
+}
+
+SIMD_FN void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+    float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+/* ---- Q8_0, Q4_0 (x Q8_0) --------------------------------------------------------------- */
+
+/* signed x signed bytes: |x| against y carrying x's sign */
+static inline __m256i dot_s8s8(__m256i x, __m256i y)
+{
+    return dot_u8s8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+SIMD_FN void vec_dot_q8_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q8_0 *x = vx, *y = vy;
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK8_0; i++) {
+        const __m256i p = dot_s8s8(load256(x[i].qs), load256(y[i].qs));
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    }
+    *s = hsum_ps8(acc);
+}
+
+SIMD_FN void vec_dot_q4_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_0 *x = vx;
+    const block_q8_0 *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF), eight = _mm256_set1_epi8(8);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK8_0; i++) {
+        const __m128i q = _mm_loadu_si128((const __m128i *)x[i].qs);
+        __m256i w = _mm256_set_m128i(_mm_srli_epi16(q, 4), q); /* low nibbles: 0..15, high: 16..31 */
+        w = _mm256_sub_epi8(_mm256_and_si256(w, m4), eight);
+        const __m256i p = dot_s8s8(w, load256(y[i].qs));
+        const __m256 d = _mm256_set1_ps(fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
+    }
+    *s = hsum_ps8(acc);
+}
+
+/* ---- K-quants x Q8_K ------------------------------------------------------------------------ */
+
+/*
+ * The 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of a Q4_K/Q5_K block,
+ * unpacked from their 12 bytes with 32-bit masks, kept in a register (going
+ * through memory would stall on store forwarding).
+ */
+static inline __m128i k4_scales_mins(const uint8_t *s12)
+{
+    uint32_t u[3];
+    memcpy(u, s12, 12);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    const uint32_t sc_lo = u[0] & k1, sc_hi = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+    const uint32_t mn_lo = u[1] & k1, mn_hi = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+    return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
+}
+
+/* 8 int32: m_j * (bsums[2j] + bsums[2j+1]), the mins in bytes 8..15 of sm */
+static inline __m256i mins_x_bsums(__m128i sm, const int16_t *bsums)
+{
+    const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+    const __m256i m2 = _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
+    return _mm256_madd_epi16(m2, load256(bsums));
+}
+
+SIMD_FN void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_K *x = vx;
+    const block_q8_K *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        uint8_t sc[16];
+        _mm_storeu_si128((__m128i *)sc, sm);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
+                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = load256(x[i].qs + 32 * c);
+            const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            sumi = _mm256_add_epi32(sumi, dot_scaled(lo, load256(y[i].qs + 64 * c), _mm256_set1_epi16(sc[2 * c])));
+            sumi = _mm256_add_epi32(sumi,
+                                    dot_scaled(hi, load256(y[i].qs + 64 * c + 32), _mm256_set1_epi16(sc[2 * c + 1])));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps8(acc) - hsum_ps8(accm);
+}
+
+SIMD_FN void vec_dot_q5_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_K *x = vx;
+    const block_q8_K *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m128i sm = k4_scales_mins(x[i].scales);
+        uint8_t sc[16];
+        _mm_storeu_si128((__m128i *)sc, sm);
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
+                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
+        const __m256i qh = load256(x[i].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = load256(x[i].qs + 32 * c);
+            const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), one), 4);
+            const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), one), 4);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), h0);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), h1);
+            sumi = _mm256_add_epi32(sumi, dot_scaled(lo, load256(y[i].qs + 64 * c), _mm256_set1_epi16(sc[2 * c])));
+            sumi = _mm256_add_epi32(sumi,
+                                    dot_scaled(hi, load256(y[i].qs + 64 * c + 32), _mm256_set1_epi16(sc[2 * c + 1])));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps8(acc) - hsum_ps8(accm);
+}
+
+/* 8 int32: sum over pairs of 16 signed byte scales x the 16 Q8_K bsums */
+static inline __m256i scales_x_bsums(const int8_t *sc16, const int16_t *bsums)
+{
+    return _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc16)), load256(bsums));
+}
+
+/* Q6_K: unsigned 6-bit u = q + 32 in the byte products, then 32 * sum(scale * bsum) taken off. */
+SIMD_FN void vec_dot_q6_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q6_K *x = vx;
+    const block_q8_K *y = vy;
+    const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *ql = x[i].ql + 64 * h;
+            const int8_t *sc = x[i].scales + 8 * h;
+            const int8_t *q8 = y[i].qs + 128 * h;
+            const __m256i qh = load256(x[i].qh + 32 * h), l0 = load256(ql), l1 = load256(ql + 32);
+            const __m256i lo[4] = { _mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                                    _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                    _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4) };
+            for (int k = 0; k < 4; k++) {
+                const __m256i hb = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m3), 4);
+                const __m256i u = _mm256_or_si256(lo[k], hb);
+                sumi = _mm256_add_epi32(sumi, dot_scaled(u, load256(q8 + 32 * k), mk_scale2(sc[2 * k], sc[2 * k + 1])));
+            }
+        }
+        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(scales_x_bsums(x[i].scales, y[i].bsums), 5));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps8(acc);
+}
+
+/* Q3_K: unsigned u = (q & 3) | hbit << 2 in the byte products (value u - 4), then 4 * sum(scale * bsum) off. */
+SIMD_FN void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q3_K *x = vx;
+    const block_q8_K *y = vy;
+    const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        int8_t sc[16];
+        q3k_unpack_scales(x[i].scales, sc);
+        const __m256i hm = load256(x[i].hmask);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i q = load256(x[i].qs + 32 * h);
+            for (int p = 0; p < 4; p++) {
+                const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(q, 2 * p), m3);
+                const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + p), one);
+                const __m256i u = _mm256_or_si256(lo, _mm256_slli_epi16(hb, 2));
+                sumi = _mm256_add_epi32(sumi, dot_scaled(u, load256(y[i].qs + 128 * h + 32 * p),
+                                                         mk_scale2(sc[8 * h + 2 * p], sc[8 * h + 2 * p + 1])));
+            }
+        }
+        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(scales_x_bsums(sc, y[i].bsums), 2));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps8(acc);
+}
+
+SIMD_FN void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q2_K *x = vx;
+    const block_q8_K *y = vy;
+    const __m256i m3 = _mm256_set1_epi8(3);
+    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        const __m128i scb = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m128i mins = _mm_and_si128(_mm_srli_epi16(scb, 4), _mm_set1_epi8(0xF));
+        const __m256i pm = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins), load256(y[i].bsums));
+        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d), _mm256_cvtepi32_ps(pm), accm);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i q = load256(x[i].qs + 32 * h);
+            for (int p = 0; p < 4; p++) {
+                const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * p), m3);
+                const int g = 8 * h + 2 * p;
+                sumi = _mm256_add_epi32(sumi, dot_scaled(u, load256(y[i].qs + 128 * h + 32 * p),
+                                                         mk_scale2(x[i].scales[g] & 0xF, x[i].scales[g + 1] & 0xF)));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = hsum_ps8(acc) - hsum_ps8(accm);
+}
+
+/* ---- IQ2_XXS x Q8_K ----------------------------------------------------------------- */
+
+SIMD_FN void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const block_iq2_xxs *x = vx;
+    const block_q8_K *y = vy;
+    /* byte k of the 4 sign bytes goes to bytes 8k..8k+7, then each is tested against its bit */
+    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n / QK_K; i++) {
+        __m256i sumi = _mm256_setzero_si256();
+        for (int g = 0; g < QK_K / 32; g++) {
+            uint32_t aux[2];
+            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
+            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
+                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
+                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
+                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
+            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
+                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
+                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
+            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
+            const __m256i neg = _mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits);
+            const __m256i q8 = _mm256_sign_epi8(load256(y[i].qs + 32 * g), _mm256_or_si256(neg, one));
+            sumi = _mm256_add_epi32(sumi, dot_scaled(grid, q8, _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1))));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    *s = 0.125f * hsum_ps8(acc);
+}
+
+#endif

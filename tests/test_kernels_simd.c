@@ -1,0 +1,147 @@
+/*
+ * test_kernels_simd.c - every SIMD dot product against the scalar reference
+ * on random data, at every level this CPU has, plus the level choice
+ * (MODEL_CPU, capping at what the CPU supports).
+ *
+ * The SIMD kernels form the same integer sums and differ only in the order
+ * of float additions, so the allowed difference is float summation error:
+ * a few ulps of the sum of |terms|.
+ */
+#include "test.h"
+
+#include <stdlib.h>
+
+#include "kernels-testlib.h"
+#include "../common/err.h"
+#include "../kernels/cpu.h"
+#include "../kernels/dispatch.h"
+#include "../kernels/matmul.h"
+
+static const uint32_t types[] = {
+    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q2_K,
+    GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ2_XXS,
+};
+
+static void check_level(int level)
+{
+    CHECK_INT(kern_cpu_use(level), 0);
+    CHECK_INT(kern_cpu_level(), level);
+    const int lens[] = { 256, 512, 4096, 14336 };
+    const int flens[] = { 1, 7, 33, 100, 4096 };
+    size_t cap = ggml_row_size(GGML_TYPE_F32, 14336);
+    void *w = malloc(cap), *q = malloc(cap);
+    float *y = malloc(sizeof(float) * 14336);
+    double *wd = malloc(sizeof(double) * 14336), *yd = malloc(sizeof(double) * 14336);
+    tl_seed(100 + (uint64_t)level);
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        const struct ggml_type_traits *tr = ggml_get_type_traits(types[t]);
+        const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
+        if (level > KERN_CPU_SCALAR && tr->vec_dot == tr->vec_dot_ref)
+            test_fail_at(__FILE__, __LINE__, "%s: no SIMD kernel installed at level %s", tr->name,
+                         kern_cpu_level_name(level));
+        double worst = 0;
+        int nl = tr->blck_size == 1 ? 5 : 4;
+        for (int li = 0; li < nl; li++) {
+            int n = tr->blck_size == 1 ? flens[li] : lens[li];
+            for (int rep = 0; rep < 6; rep++) {
+                tl_random_blocks(types[t], w, n);
+                for (int i = 0; i < n; i++)
+                    y[i] = tl_gauss() * (i % 61 == 0 ? 6.f : 1.f);
+                at->from_float(y, q, n);
+                tl_dequant(types[t], w, wd, n);
+                tl_dequant(GGML_TYPE_F32, y, yd, n); /* magnitude only */
+                double mag = 0;
+                for (int i = 0; i < n; i++)
+                    mag += fabs(wd[i] * yd[i]);
+                float ref = 0, got = 0;
+                tr->vec_dot_ref(n, &ref, w, q);
+                tr->vec_dot(n, &got, w, q);
+                double rel = fabs((double)got - ref) / (mag > 0 ? mag : 1);
+                worst = rel > worst ? rel : worst;
+                if (!(rel <= 1e-6))
+                    test_fail_at(__FILE__, __LINE__, "%s n=%d at %s: %.9g vs reference %.9g (rel %g)", tr->name, n,
+                                 kern_cpu_level_name(level), got, ref, rel);
+            }
+        }
+        printf("    %-6s %-8s max |simd - ref| / sum|w*y| = %.2g\n", kern_cpu_level_name(level), tr->name, worst);
+    }
+    free(w);
+    free(q);
+    free(y);
+    free(wd);
+    free(yd);
+}
+
+TEST(scalar_level_is_the_reference)
+{
+    check_level(KERN_CPU_SCALAR);
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        const struct ggml_type_traits *tr = ggml_get_type_traits(types[t]);
+        CHECK(tr->vec_dot == tr->vec_dot_ref);
+    }
+}
+
+TEST(avx2_matches_reference)
+{
+    if (kern_cpu_best() < KERN_CPU_AVX2)
+        SKIP("this CPU has no AVX2");
+    check_level(KERN_CPU_AVX2);
+}
+
+TEST(avx512_matches_reference)
+{
+    if (kern_cpu_best() < KERN_CPU_AVX512)
+        SKIP("this CPU has no AVX-512 F/BW/VL/DQ/VNNI/BF16");
+    check_level(KERN_CPU_AVX512);
+}
+
+TEST(matmul_same_at_every_level)
+{
+    const int64_t N = 19, K = 512, M = 3;
+    tl_seed(7);
+    size_t wrow = ggml_row_size(GGML_TYPE_Q4_K, K);
+    char *W = malloc(wrow * N);
+    float *x = malloc(sizeof(float) * K * M), *o0 = malloc(sizeof(float) * N * M), *o1 = malloc(sizeof(float) * N * M);
+    for (int64_t r = 0; r < N; r++)
+        tl_random_blocks(GGML_TYPE_Q4_K, W + r * wrow, K);
+    for (int64_t i = 0; i < K * M; i++)
+        x[i] = tl_gauss();
+    CHECK_INT(kern_cpu_use(KERN_CPU_SCALAR), 0);
+    CHECK_INT(kern_matmul(GGML_TYPE_Q4_K, W, N, K, x, M, o0), 0);
+    for (int level = KERN_CPU_AVX2; level <= kern_cpu_best(); level++) {
+        CHECK_INT(kern_cpu_use(level), 0);
+        CHECK_INT(kern_matmul(GGML_TYPE_Q4_K, W, N, K, x, M, o1), 0);
+        for (int64_t i = 0; i < N * M; i++)
+            CHECK_NEAR(o1[i], o0[i], 1e-4 * (fabs(o0[i]) + 1));
+    }
+    free(W);
+    free(x);
+    free(o0);
+    free(o1);
+}
+
+TEST(model_cpu_env_chooses_and_caps_the_level)
+{
+    const int best = kern_cpu_best();
+    setenv("MODEL_CPU", "scalar", 1);
+    kern_cpu_init();
+    CHECK_INT(kern_cpu_level(), KERN_CPU_SCALAR);
+    setenv("MODEL_CPU", "avx2", 1);
+    kern_cpu_init();
+    CHECK_INT(kern_cpu_level(), best < KERN_CPU_AVX2 ? best : KERN_CPU_AVX2);
+    setenv("MODEL_CPU", "avx512", 1);
+    kern_cpu_init();
+    CHECK_INT(kern_cpu_level(), best); /* never above what the CPU has */
+    setenv("MODEL_CPU", "bogus", 1);
+    kern_cpu_init();
+    CHECK_INT(kern_cpu_level(), best);
+    unsetenv("MODEL_CPU");
+    kern_cpu_init();
+    CHECK_INT(kern_cpu_level(), best);
+    if (best < KERN_CPU_AVX512) {
+        CHECK_INT(kern_cpu_use(KERN_CPU_AVX512), -1);
+        CHECK(strstr(err_msg(), "not supported") != NULL);
+    }
+    CHECK_INT(kern_cpu_use(7), -1);
+    printf("    best level on this CPU: %s\n", kern_cpu_level_name(best));
+}
