@@ -80,6 +80,8 @@ static void fill_request(struct run_chat *rc, struct session_request *rq)
 {
     memset(rq, 0, sizeof *rq);
     gen_params_sampler(&rc->params, &rq->sampling);
+    if (rc->repeat_last_n >= 0)
+        rq->sampling.repeat_last_n = rc->repeat_last_n;
     rq->n_predict = (int)rc->params.v[GP_NUM_PREDICT];
     rq->stop = rc->stops;
     rq->n_stop = rc->n_stops;
@@ -391,7 +393,7 @@ static char *template_from_store(struct run_chat *rc)
 }
 
 struct run_flags {
-    int max_tokens, top_k, ctx_size, threads;
+    int max_tokens, top_k, ctx_size, threads, repeat_last_n;
     float temp, top_p, min_p, repeat_penalty;
     int64_t seed;
 };
@@ -440,7 +442,7 @@ int cmd_run_chat(int argc, const char **argv)
         "model run [options] MODEL < prompt.txt",
         NULL,
     };
-    struct run_flags fl = { UNSET_INT, UNSET_INT, UNSET_INT, 1, NAN, NAN, NAN, NAN, UNSET_SEED };
+    struct run_flags fl = { UNSET_INT, UNSET_INT, UNSET_INT, 1, -1, NAN, NAN, NAN, NAN, UNSET_SEED };
     const char *system = NULL, *kv_type = NULL;
     int hide_thinking = 0, raw = 0, verbose = 0, verbose_prompt = 0, ignore_mem = 0, no_pull = 0;
     struct opt_list stops = { 0 };
@@ -452,6 +454,7 @@ int cmd_run_chat(int argc, const char **argv)
         OPT_FLOAT(0, "top-p", &fl.top_p, "P", "nucleus sampling threshold (default: the model's, else 0.95)"),
         OPT_FLOAT(0, "min-p", &fl.min_p, "P", "drop tokens below P times the best one's probability (default 0.05)"),
         OPT_FLOAT(0, "repeat-penalty", &fl.repeat_penalty, "R", "penalise the last 64 tokens' repeats (default 1: off)"),
+        OPT_INT(0, "repeat-last-n", &fl.repeat_last_n, "N", "how many recent tokens the penalty looks at (default 64)"),
         OPT_INT64(0, "seed", &fl.seed, "S", "random seed, for repeatable answers (default: random)"),
         OPT_LIST(0, "stop", &stops, "TEXT", "stop when the model writes TEXT (may be repeated)"),
         OPT_GROUP("Chat"),
@@ -477,6 +480,7 @@ int cmd_run_chat(int argc, const char **argv)
     memset(&rc, 0, sizeof rc);
     rc.model_arg = argv[0];
     rc.kv_type = kv_type;
+    rc.repeat_last_n = fl.repeat_last_n;
     rc.n_batch = 512;
     rc.ignore_memory_check = ignore_mem;
     rc.verbose = verbose;

@@ -32,6 +32,7 @@ struct run_chat {
     int ignore_memory_check;
     int verbose, verbose_prompt;
     int raw;
+    int repeat_last_n;                    /* -1: the sampler's default */
     double load_s;
     char *system;                         /* system prompt (malloc'd) or NULL */
     int folded_notice_shown;

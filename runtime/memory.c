@@ -144,7 +144,7 @@ uint64_t memory_available(void)
 const char *memory_format(uint64_t bytes, char *buf, unsigned size)
 {
     if (bytes >= (1ull << 30))
-        snprintf(buf, size, "%.1f GiB", (double)bytes / (1ull << 30));
+        snprintf(buf, size, "%.2f GiB", (double)bytes / (1ull << 30));
     else if (bytes >= (1ull << 20))
         snprintf(buf, size, "%.1f MiB", (double)bytes / (1ull << 20));
     else
