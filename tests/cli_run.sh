@@ -38,20 +38,29 @@ check "notices stay off stdout" bash -c "! grep -q 'ChatML' '$out'"
 run_split "$STORIES" "Once upon a time" --raw -n 12 --temp 0
 check "--raw: llama.cpp's greedy text" grep -q '^, there was a little girl named Lily' "$out"
 check "--raw: nothing on stderr" test ! -s "$err"
-echo "Once upon a time" | model run "$STORIES" --raw -n 12 --temp 0 >"$TMP/piped" 2>/dev/null
-check "piped stdin is the prompt" cmp -s "$out" "$TMP/piped"
+model run "$STORIES" "Once upon a time" -n 12 --temp 0 >"$TMP/arg" 2>/dev/null
+echo "Once upon a time" | model run "$STORIES" -n 12 --temp 0 >"$TMP/piped" 2>/dev/null
+check "piped stdin is the prompt" cmp -s "$TMP/arg" "$TMP/piped"
+echo "Once upon" | model run "$STORIES" "a time" -n 12 --temp 0 --verbose-prompt >/dev/null 2>"$TMP/both"
+check "piped stdin, then a blank line, then the arguments" grep -qzP 'Once upon\n\na time' "$TMP/both"
 printf 'Once upon a time' >"$TMP/p.txt"
 model run "$STORIES" --raw -n 12 --temp 0 <"$TMP/p.txt" >"$TMP/redirected" 2>/dev/null
 check "a file on stdin is the prompt" cmp -s "$out" "$TMP/redirected"
 
 # --- stop strings are cut from the answer ---
-run_split "$STORIES" "Once upon a time" --raw -n 12 --temp 0 --stop little
-check "--stop cuts before the stop string" test "$(cat "$out")" = ", there was a "
+run_split "$STORIES" "Once upon a time" -n 24 --temp 0
+full=$(cat "$out")
+stop=$(grep -oE '[A-Za-z]{4,}' "$out" | sed -n 3p)
+run_split "$STORIES" "Once upon a time" -n 24 --temp 0 --stop "$stop"
+want=$(printf '%s' "${full%%"$stop"*}" | sed 's/[[:space:]]*$//')
+check "--stop cuts before the stop string" test "$(cat "$out")" = "$want"
+check "--stop: a shorter answer than without" test "$(wc -c <"$out")" -lt "$(printf '%s\n' "$full" | wc -c)"
 
 # --- --verbose: ollama's statistics on stderr ---
-run_split "$STORIES" "Once upon a time" --raw -n 6 --temp 0 --verbose
+run_split "$STORIES" "Once upon a time" -n 6 --temp 0 --verbose --verbose-prompt
+n_prompt=$(sed -n 's/^--- prompt ([0-9]* bytes, \([0-9]*\) tokens) ---$/\1/p' "$err")
 check "--verbose: load duration" grep -qE '^load duration: +[0-9.]+(µs|ms|s)$' "$err"
-check "--verbose: prompt eval count = prompt tokens" grep -qE '^prompt eval count: +5 token\(s\)' "$err"
+check "--verbose: prompt eval count = prompt tokens" grep -qE "^prompt eval count: +$n_prompt token\(s\)" "$err"
 check "--verbose: prompt eval rate" grep -qE '^prompt eval rate: +[0-9.]+ tokens/s' "$err"
 check "--verbose: eval count = -n" grep -qE '^eval count: +6 token\(s\)' "$err"
 check "--verbose: eval rate" grep -qE '^eval rate: +[0-9.]+ tokens/s' "$err"
@@ -82,11 +91,11 @@ expect_output "configure with nothing set shows none" 'no settings' model config
 check "configure stores settings" model configure stories --temperature 1.5 --seed 11 --top-k 100
 expect_output "configure --show lists them" '^temperature +1\.5$' model configure stories --show
 expect_output "configure --show --json" '"seed":[[:space:]]*11' model configure stories --show --json
-model run stories "Once upon a time" --raw -n 24 >"$TMP/conf" 2>/dev/null
-model run "$STORIES" "Once upon a time" --raw -n 24 --temp 1.5 --seed 11 --top-k 100 >"$TMP/flags" 2>/dev/null
+model run stories "Once upon a time" -n 24 >"$TMP/conf" 2>/dev/null
+model run "$STORIES" "Once upon a time" -n 24 --temp 1.5 --seed 11 --top-k 100 >"$TMP/flags" 2>/dev/null
 check "run applies the configured settings (same text as the same flags)" cmp -s "$TMP/conf" "$TMP/flags"
-model run stories "Once upon a time" --raw -n 24 --temp 0 >"$TMP/override" 2>/dev/null
-model run "$STORIES" "Once upon a time" --raw -n 24 --temp 0 >"$TMP/greedy" 2>/dev/null
+model run stories "Once upon a time" -n 24 --temp 0 >"$TMP/override" 2>/dev/null
+model run "$STORIES" "Once upon a time" -n 24 --temp 0 >"$TMP/greedy" 2>/dev/null
 check "run flags override configured settings" cmp -s "$TMP/override" "$TMP/greedy"
 expect_error "configure checks ranges" 'top_p' model configure stories --top-p 2
 expect_error "configure needs a stored model" 'not in the store' model configure nosuch --temperature 1
