@@ -75,6 +75,19 @@ check "--system fold notice" grep -q 'trained without a system prompt' "$err"
 run_split "$R1" "Hi" -n 1 --temp 0 --verbose-prompt -c 64
 check "r1-vocab prompt ids = hf_ids of the fixture" grep -qx '128000 128011 13347 128012 128013 198' "$err"
 
+# --- Ctrl-C stops a one-shot answer: what was generated is printed, exit 130 ---
+# (a background job of a script starts with SIGINT ignored: `run` installs its own handler)
+"$MODEL" run "$TINY" "Tell me a long story" -n 1000000 --temp 0 >"$TMP/int.out" 2>"$TMP/int.err" &
+pid=$!
+for _ in $(seq 300); do grep -q '^Thinking' "$TMP/int.err" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+kill -INT $pid
+wait $pid
+rc=$?
+check "Ctrl-C: one-shot exits 130" test "$rc" -eq 130
+check "Ctrl-C: what was generated is printed" test "$(wc -c <"$TMP/int.err")" -gt 20
+check "Ctrl-C: no sanitizer report" bash -c "! grep -q Sanitizer '$TMP/int.err'"
+
 # --- errors name cause and fix ---
 expect_error "unknown flag is a usage error" 'unknown option' model run "$TINY" --no-such-flag hi
 model run "$TINY" --no-such-flag hi >/dev/null 2>&1

@@ -63,6 +63,7 @@ check "/set parameter answers" wait_for "^Set parameter 'num_predict' to '6'"
 keys "Hello there" Enter
 check "the answer streams under a Thinking... header" wait_for '^Thinking\.\.\.'
 check "back at the prompt after the answer" wait_prompt 3
+check "colour on: the reasoning is dimmed" bash -c "$T capture-pane -p -e -S -200 -t s | grep -q $'\e\\[2m'"
 
 # multi-line input: the message keeps its newline
 keys '"""first line' Enter
@@ -110,11 +111,21 @@ check "/bye exits" exited
 check "/bye exits 0" test "$(cat "$TMP/rc" 2>/dev/null)" = 0
 check "the history file (libedit format) is in the store root" grep -q 'Tell.040me.040a.040very' "$MODEL_HOME/history"
 
+# NO_COLOR: the same header, no escape sequences
+start NO_COLOR=1 "$MODEL" run "$TINY" --temp 0 -n 4
+check "NO_COLOR session: prompt" wait_prompt 1
+keys "Hi" Enter
+check "NO_COLOR: the Thinking... header" wait_for '^Thinking\.\.\.'
+check "NO_COLOR: back at the prompt" wait_prompt 2
+check "NO_COLOR: no dim escape" bash -c "! $T capture-pane -p -e -S -200 -t s | grep -q $'\e\\[2m'"
+keys "/exit" Enter
+check "/exit exits" exited
+
 # Ctrl-D leaves too; the history comes back
 start "$MODEL" run "$TINY" --temp 0
 check "second session: prompt" wait_prompt 1
 keys Up
-check "history recalls the last line" wait_for '^>>> /bye'
+check "history recalls the last line" wait_for '^>>> /exit'
 keys C-u C-d
 check "Ctrl-D exits" exited
 check "Ctrl-D exits 0" test "$(cat "$TMP/rc" 2>/dev/null)" = 0
