@@ -358,6 +358,33 @@ static char *build_prompt(int argc, const char **argv, int use_stdin)
     return p;
 }
 
+/*
+ * The artifact's config.context_size, as the model layer's num_ctx - only
+ * when it is below the model's training context: packagers write the full
+ * training context there by default (131072 for R1 distills), which as a
+ * KV cache would take far more memory than a chat needs.
+ */
+static void apply_artifact(struct run_chat *rc)
+{
+    if (!rc->in_store || !rc->sm.config)
+        return;
+    cJSON *root = cJSON_Parse(rc->sm.config);
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cfg, "context_size");
+    const cJSON *gguf = cJSON_GetObjectItemCaseSensitive(cfg, "gguf");
+    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(gguf, "general.architecture");
+    if (cJSON_IsNumber(cs) && cs->valuedouble > 0 && cJSON_IsString(arch)) {
+        char key[96];
+        snprintf(key, sizeof key, "%s.context_length", arch->valuestring);
+        const cJSON *train = cJSON_GetObjectItemCaseSensitive(gguf, key);
+        double t = cJSON_IsString(train) ? atof(train->valuestring) : cJSON_IsNumber(train) ? train->valuedouble : 0;
+        if (t > 0 && cs->valuedouble < t)
+            gen_params_set_num(&rc->params, GP_NUM_CTX, floor(cs->valuedouble), SRC_MODEL);
+    }
+    err_clear();
+    cJSON_Delete(root);
+}
+
 /* Settings stored by `model configure`, as the configure layer. */
 static void apply_configure(struct run_chat *rc)
 {
@@ -506,6 +533,7 @@ int cmd_run_chat(int argc, const char **argv)
         rc.in_store = 1;
     }
     gen_params_defaults(&rc.params, NULL, NULL);
+    apply_artifact(&rc);
     apply_configure(&rc);
     if (apply_flags(&rc, &fl) < 0) {
         status = EXIT_USAGE;
@@ -539,7 +567,7 @@ int cmd_run_chat(int argc, const char **argv)
         struct gen_params top = rc.params;
         gen_params_defaults(&rc.params, rc.mo.model->meta, rc.tmpl ? session_template_source(rc.tmpl) : NULL);
         for (int i = 0; i < GP_COUNT; i++)
-            if (top.src[i] >= SRC_CONFIGURE) {
+            if (top.src[i] >= SRC_CONFIGURE || (i == GP_NUM_CTX && top.src[i] == SRC_MODEL)) {
                 rc.params.v[i] = top.v[i];
                 rc.params.src[i] = top.src[i];
             }

@@ -111,6 +111,19 @@ check "/bye exits" exited
 check "/bye exits 0" test "$(cat "$TMP/rc" 2>/dev/null)" = 0
 check "the history file (libedit format) is in the store root" grep -q 'Tell.040me.040a.040very' "$MODEL_HOME/history"
 
+# a stored model: /show info names the artifact's context and `model configure`'s values
+model package --gguf "$TINY" --context-size 256 tinyc >/dev/null 2>&1
+model configure tinyc --temperature 0.25 >/dev/null
+start "$MODEL" run tinyc --top-k 5
+check "stored model session: prompt" wait_prompt 1
+keys "/show info" Enter
+check "/show info: context from the artifact" wait_for '^    num_ctx +256 +\(model file\)'
+check "/show info: temperature from model configure" wait_for '^    temperature +0\.25 +\(model configure\)'
+check "/show info: flag" wait_for '^    top_k +5 +\(command line\)'
+check "/show info: the model ID" wait_for '^    id +[0-9a-f]{12}$'
+keys "/bye" Enter
+check "stored model session: /bye" exited
+
 # NO_COLOR: the same header, no escape sequences
 start NO_COLOR=1 "$MODEL" run "$TINY" --temp 0 -n 4
 check "NO_COLOR session: prompt" wait_prompt 1
