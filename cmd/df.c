@@ -44,7 +44,7 @@ int cmd_df(int argc, const char **argv)
         cJSON_AddNumberToObject(o, "reclaimable", (double)u.reclaimable);
         cJSON_AddNumberToObject(o, "orphan_blobs", (double)u.orphan_blobs);
         cJSON_AddNumberToObject(o, "partial_downloads", (double)u.partials);
-        char *t = cJSON_Print(o);
+        char *t = json_pretty(o);
         printf("%s\n", t ? t : "{}");
         free(t);
         cJSON_Delete(o);

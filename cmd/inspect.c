@@ -40,7 +40,7 @@ int cmd_inspect(int argc, const char **argv)
     }
     store_close(s);
     if (cJSON_GetArraySize(arr) > 0) {
-        char *text = cJSON_Print(argc == 1 ? cJSON_GetArrayItem(arr, 0) : arr);
+        char *text = json_pretty(argc == 1 ? cJSON_GetArrayItem(arr, 0) : arr);
         printf("%s\n", text ? text : "");
         free(text);
     }

@@ -110,13 +110,9 @@ int cmd_list(int argc, const char **argv)
         return error("out of memory"), EXIT_FAIL;
     }
     for (size_t i = 0; i < n; i++) {
-        int shown = 0;
-        for (int t = 0; t < ms[i].n_tags; t++) {
-            if (argc == 1 && !passes(ms[i].tags[t], &filter, filter_has_tag))
-                continue;
-            set_row(&rows[nrows++], &ms[i], ms[i].tags[t]);
-            shown++;
-        }
+        for (int t = 0; t < ms[i].n_tags; t++)
+            if (argc == 0 || passes(ms[i].tags[t], &filter, filter_has_tag))
+                set_row(&rows[nrows++], &ms[i], ms[i].tags[t]);
         if (ms[i].n_tags == 0 && argc == 0)
             set_row(&rows[nrows++], &ms[i], NULL);
     }
@@ -132,7 +128,7 @@ int cmd_list(int argc, const char **argv)
             if (first)
                 cJSON_AddItemToArray(arr, model_to_json(rows[i].m));
         }
-        char *text = cJSON_Print(arr);
+        char *text = json_pretty(arr);
         printf("%s\n", text ? text : "[]");
         free(text);
         cJSON_Delete(arr);

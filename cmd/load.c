@@ -3,6 +3,10 @@
  * tar (what `model save` and `skopeo copy ... oci-archive:` write) into the
  * store.
  *
+ * Docker Model Runner's own export tar (blobs/sha256/... and manifest.json,
+ * the raw manifest; GET /models/{name}/export) loads too; its model has no
+ * name, so --tag gives it one.
+ *
  * The tar is untrusted. Entries with absolute paths, "..", links, devices
  * or other special files are refused; every blob is hashed against its name
  * while it streams into the store; every descriptor's size must match the
@@ -27,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const load_usage[] = { "model load [-i FILE.tar]", NULL };
+static const char *const load_usage[] = { "model load [-i FILE.tar] [-t NAME]", NULL };
 
 #define SMALL_FILE_MAX (16u << 20) /* oci-layout, index.json */
 
@@ -45,11 +49,14 @@ struct load {
     char *index_json;
     size_t index_len;
     int have_layout;
+    char *dmr_manifest;     /* manifest.json of a DMR export */
+    size_t dmr_len;
+    const char *tag;        /* --tag: the name of an unnamed model */
 };
 
 static int refuse(struct load *l, const char *fmt, const char *arg)
 {
-    char msg[600];
+    char msg[1200];
     snprintf(msg, sizeof msg, fmt, arg);
     return error("refusing %s: %s; nothing was loaded", l->file, msg);
 }
@@ -149,6 +156,40 @@ static int read_blob(struct load *l, struct archive *a, struct archive_entry *e,
     return 0;
 }
 
+/* A DMR export: store its manifest.json as the manifest blob and make up the
+ * index.json an OCI layout would have. */
+static int dmr_export_index(struct load *l)
+{
+    cJSON *m = cJSON_ParseWithLength(l->dmr_manifest, l->dmr_len);
+    int is_manifest = cJSON_IsObject(m) && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "layers"));
+    cJSON_Delete(m);
+    if (!is_manifest)
+        return refuse(l, "its manifest.json is not a model manifest (a 'docker save' image archive?)%s", "");
+    char digest[DIGEST_LEN + 1];
+    sha256_buf(l->dmr_manifest, l->dmr_len, digest);
+    int existed = store_has_blob(l->s, digest) == 1;
+    if (store_put_blob(l->s, l->dmr_manifest, l->dmr_len, digest) < 0)
+        return error_err();
+    struct seen_blob *nb = realloc(l->blobs, (size_t)(l->n_blobs + 1) * sizeof *nb);
+    if (!nb)
+        return error("out of memory");
+    l->blobs = nb;
+    struct seen_blob *b = &l->blobs[l->n_blobs++];
+    snprintf(b->digest, sizeof b->digest, "%s", digest);
+    b->size = l->dmr_len;
+    b->added = !existed;
+    cJSON *index = cJSON_CreateObject();
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "mediaType", MT_OCI_MANIFEST);
+    cJSON_AddStringToObject(d, "digest", digest);
+    cJSON_AddNumberToObject(d, "size", (double)l->dmr_len);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(index, "manifests"), d);
+    l->index_json = cJSON_PrintUnformatted(index);
+    l->index_len = l->index_json ? strlen(l->index_json) : 0;
+    cJSON_Delete(index);
+    return l->index_json ? 0 : error("out of memory");
+}
+
 static int read_archive(struct load *l, struct archive *a)
 {
     struct archive_entry *e;
@@ -187,6 +228,9 @@ static int read_archive(struct load *l, struct archive *a)
         } else if (!strcmp(p, "index.json")) {
             if (read_small(l, a, e, p, &l->index_json, &l->index_len) < 0)
                 return -1;
+        } else if (!strcmp(p, "manifest.json")) {
+            if (read_small(l, a, e, p, &l->dmr_manifest, &l->dmr_len) < 0)
+                return -1;
         } else if (!strncmp(p, "blobs/sha256/", 13)) {
             if (read_blob(l, a, e, p + 13) < 0)
                 return -1;
@@ -198,6 +242,8 @@ static int read_archive(struct load *l, struct archive *a)
     }
     if (r != ARCHIVE_EOF)
         return error("cannot read %s: %s", l->file, archive_error_string(a));
+    if (!l->index_json && l->dmr_manifest)
+        return dmr_export_index(l);
     if (!l->have_layout)
         return refuse(l, "it has no oci-layout file: not an OCI image layout%s", "");
     if (!l->index_json)
@@ -255,7 +301,7 @@ static int check_and_commit(struct load *l, int *n_models)
     cJSON *index = cJSON_ParseWithLength(l->index_json, l->index_len);
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(index, "manifests");
     struct pending *p = NULL;
-    int np = 0, rc = -1;
+    int np = 0, rc = -1, unnamed = 0;
     if (!cJSON_IsArray(ms)) {
         refuse(l, "index.json has no manifests list%s", "");
         goto out;
@@ -277,6 +323,13 @@ static int check_and_commit(struct load *l, int *n_models)
         if (check_desc(l, d, "an index.json entry", digest) < 0)
             goto out;
         const char *name = entry_name(d);
+        if (!name && l->tag) {
+            if (unnamed++) {
+                refuse(l, "--tag can name only one model, and it holds several without a name%s", "");
+                goto out;
+            }
+            name = l->tag;
+        }
         if (name) {
             struct ref r;
             if (ref_parse(name, &r) < 0 || r.digest[0] || !r.tag[0]) {
@@ -312,7 +365,18 @@ static int check_and_commit(struct load *l, int *n_models)
                 refuse(l, "manifest %s is not an OCI manifest with layers", digest);
                 goto out;
             }
-            if (check_desc(l, cJSON_GetObjectItemCaseSensitive(m, "config"), "a manifest's config", NULL) < 0) {
+            const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(m, "config");
+            const char *cmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "mediaType"));
+            if (!cmt || (strcmp(cmt, MT_MODEL_CONFIG) && strcmp(cmt, MT_MODEL_CONFIG_V02) && strcmp(cmt, MT_CNCF_CONFIG))) {
+                /* as DMR: a container image or other artifact is not a model */
+                char msg[400];
+                snprintf(msg, sizeof msg, "manifest %.80s has config type %.100s, not a model config (%s)", digest,
+                         cmt ? cmt : "(none)", MT_MODEL_CONFIG);
+                cJSON_Delete(m);
+                refuse(l, "%s", msg);
+                goto out;
+            }
+            if (check_desc(l, cfg, "a manifest's config", NULL) < 0) {
                 cJSON_Delete(m);
                 goto out;
             }
@@ -371,9 +435,10 @@ out:
 
 int cmd_load(int argc, const char **argv)
 {
-    const char *in = NULL;
+    const char *in = NULL, *tag = NULL;
     struct option opts[] = {
         OPT_STRING('i', "input", &in, "FILE", "the tar file to read (default: standard input)"),
+        OPT_STRING('t', "tag", &tag, "NAME", "name the model when the archive gives it none"),
         OPT_END(),
     };
     argc = parse_options(argc, argv, opts, load_usage);
@@ -382,7 +447,7 @@ int cmd_load(int argc, const char **argv)
     int from_stdin = !in || !strcmp(in, "-");
     if (from_stdin && isatty(STDIN_FILENO))
         return error("refusing to read a tar from a terminal; use -i FILE.tar"), EXIT_USAGE;
-    struct load l = { .file = from_stdin ? "standard input" : in };
+    struct load l = { .file = from_stdin ? "standard input" : in, .tag = tag };
     struct archive *a = archive_read_new();
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
@@ -415,5 +480,6 @@ out:
     store_close(l.s);
     free(l.blobs);
     free(l.index_json);
+    free(l.dmr_manifest);
     return rc;
 }

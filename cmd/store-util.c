@@ -114,3 +114,31 @@ cJSON *model_to_json(const struct store_model *m)
     cJSON_AddItemToObject(o, "config", c ? c : cJSON_CreateObject());
     return o;
 }
+
+char *json_pretty(const cJSON *j)
+{
+    char *t = cJSON_Print(j);
+    if (!t)
+        return NULL;
+    /* cJSON escapes tabs inside strings, so every raw tab is layout */
+    size_t tabs = 0;
+    for (const char *p = t; *p; p++)
+        tabs += *p == '\t';
+    char *out = malloc(strlen(t) + tabs + 1);
+    if (!out)
+        return t;
+    char *o = out;
+    for (const char *p = t; *p; p++) {
+        if (*p != '\t') {
+            *o++ = *p;
+        } else if (p > t && p[-1] == ':') {
+            *o++ = ' ';
+        } else {
+            *o++ = ' ';
+            *o++ = ' ';
+        }
+    }
+    *o = '\0';
+    free(t);
+    return out;
+}

@@ -24,6 +24,9 @@ char *format_size_decimal(uint64_t bytes, char *buf, size_t n);
  * "config" member of the config blob). NULL on a bad config blob. */
 cJSON *model_to_json(const struct store_model *m);
 
+/* JSON with two-space indentation (cJSON_Print indents with tabs), malloc'd. */
+char *json_pretty(const cJSON *j);
+
 /* The "config" object of a model's config blob (a new cJSON the caller
  * deletes), or NULL. */
 cJSON *model_config(const struct store_model *m);

@@ -342,11 +342,14 @@ int blob_writer_commit(struct blob_writer *w, char *digest_out)
         free(final);
         goto drop;
     }
-    free(final);
     if (fsync_dir(w->s->blob_dir) < 0) {
+        /* the rename may not survive a crash: report failure and leave nothing behind */
+        unlink(final);
+        free(final);
         writer_free(w);
         return -1;
     }
+    free(final);
     if (digest_out)
         memcpy(digest_out, got, DIGEST_LEN + 1);
     writer_free(w);

@@ -373,9 +373,15 @@ int store_list(struct store *s, struct store_model **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = prep(s, "SELECT id FROM models ORDER BY id");
-    if (!st)
+    /* one read transaction: a snapshot, so a concurrent rm cannot remove a
+     * model between listing its ID and reading its row */
+    if (index_exec(s, "BEGIN") < 0)
         return -1;
+    sqlite3_stmt *st = prep(s, "SELECT id FROM models ORDER BY id");
+    if (!st) {
+        index_rollback(s);
+        return -1;
+    }
     char **ids = NULL;
     int nids = 0, rc = 0;
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -392,6 +398,7 @@ int store_list(struct store *s, struct store_model **out, size_t *n)
     for (int i = 0; i < nids; i++)
         free(ids[i]);
     free(ids);
+    index_rollback(s); /* ends the read transaction */
     if (rc < 0) {
         store_models_free(ms, *n);
         *n = 0;

@@ -98,7 +98,11 @@ int store_put_blob(struct store *s, const void *data, size_t len, char *digest_o
  * yet (a temporary name is used; commit reports the digest it found).
  * resume: with an expected digest, keep and append to an existing partial
  * file (its bytes are re-hashed on open); 0 truncates it.
- * While a writer is open the store's lock is held shared, so prune waits.
+ * Two writers of the same expected digest (two pulls of one layer) take
+ * turns: the second open waits until the first commits or aborts, then
+ * finds the blob stored (its commit just drops the copy) or resumes the
+ * partial. The store's lock is held shared from the first writer until
+ * store_close(), so prune and rm never take a blob about to be committed.
  * blob_writer_restart() truncates to 0 (the server ignored a Range request).
  * commit: fsync, compare the sha256 with expected (mismatch: the partial is
  * deleted and the error names the blob and both digests), rename onto

@@ -194,3 +194,37 @@ TEST(display_of_stored_names)
     CHECK_STR(ref_display("huggingface.co/bartowski/model:latest", b, sizeof b), "huggingface.co/bartowski/model");
     CHECK_STR(ref_display("not valid!", b, sizeof b), "not valid!");
 }
+
+/* Random texts never crash the parser, and whatever it accepts prints in a
+ * form that parses back to the same reference. */
+TEST(random_texts_round_trip)
+{
+    static const char alphabet[] = "abcXYZ019._-/:@ sha256:localhost[]";
+    unsigned seed = 12345;
+    int accepted = 0;
+    for (int i = 0; i < 20000; i++) {
+        char text[80];
+        int n = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 40;
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            text[k] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        text[n] = '\0';
+        struct ref r, again;
+        if (ref_parse(text, &r) < 0) {
+            CHECK(strstr(err_msg(), "invalid reference") != NULL);
+            continue;
+        }
+        char a[REF_STR_MAX], b[REF_STR_MAX], c[REF_STR_MAX];
+        accepted++;
+        ref_format(&r, REF_CANONICAL, a, sizeof a);
+        ref_format(&r, REF_FAMILIAR, b, sizeof b);
+        if (ref_parse(b, &again) != 0) {
+            test_fail_at(__FILE__, __LINE__, "\"%s\" -> \"%s\" does not parse: %s", text, b, err_msg());
+            continue;
+        }
+        CHECK_STR(ref_format(&again, REF_CANONICAL, c, sizeof c), a);
+    }
+    printf("    %d of 20000 random texts were valid references\n", accepted);
+    CHECK(accepted > 200);
+}
