@@ -22,6 +22,8 @@ static int resolve_model(const char *arg, char ***paths, int *n)
 {
     if (!model_arg_is_file(arg))
         return model_store_paths(arg, paths, n); /* hook: store references (cmd/model-store.c) */
+    if (model_check_file(arg))
+        return -1;
     return model_shard_paths(arg, paths, n);
 }
 

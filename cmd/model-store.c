@@ -19,7 +19,18 @@ int model_arg_is_file(const char *arg)
     size_t len = strlen(arg);
     if (len >= 5 && !strcmp(arg + len - 5, ".gguf"))
         return 1;
-    return (strchr(arg, '/') || arg[0] == '.') && stat(arg, &st) == 0 && S_ISREG(st.st_mode);
+    if (arg[0] == '/' || arg[0] == '.' || arg[0] == '~') /* never a reference */
+        return 1;
+    return strchr(arg, '/') && stat(arg, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int model_check_file(const char *arg)
+{
+    struct stat st;
+    size_t len = strlen(arg);
+    if (stat(arg, &st) < 0 && !(len >= 5 && !strcmp(arg + len - 5, ".gguf")))
+        return err_set("'%s' is not a .gguf file (no such file) nor a model reference", arg);
+    return 0;
 }
 
 static int lookup(const char *arg, struct store_model *m)

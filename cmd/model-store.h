@@ -9,9 +9,14 @@
 
 #include "../store/store.h"
 
-/* 1 when arg names a file (a path to an existing file, or anything ending
- * in .gguf), 0 when it is to be looked up in the store. */
+/* 1 when arg names a file (anything ending in .gguf or starting with '/',
+ * '.' or '~', or an existing file), 0 when it is to be looked up in the
+ * store. */
 int model_arg_is_file(const char *arg);
+
+/* For a file argument: -1 with err set when it does not exist and does not
+ * end in .gguf (a mistyped path; .gguf paths get the loader's message). */
+int model_check_file(const char *arg);
 
 /* The GGUF layer paths of the store model arg names (malloc'd array of
  * malloc'd strings). -1 with err set: not found (the message says how to

@@ -14,10 +14,25 @@
 
 #include "ggml-type.h"
 
+/*
+ * One weight row x against 4 activation rows (y, y + ystride, ...):
+ * s[k * sstride] for k < 4. Prompt processing decodes each weight block once
+ * for 4 tokens. Must give what 4 vec_dot calls give, within float rounding.
+ */
+typedef void (*kern_vec_dot4_fn)(int n, float *s, size_t sstride, const void *x, const void *y, size_t ystride);
+
 struct kern_dot_impl {
     uint32_t type;
     ggml_vec_dot_fn vec_dot;
+    kern_vec_dot4_fn vec_dot4; /* NULL: matmul calls vec_dot 4 times */
+    ggml_vec_dot_fn vec_dot1;  /* the single-row order where it differs (float types), else NULL */
 };
+
+/* The installed 4-row kernel of type t, or NULL. */
+kern_vec_dot4_fn kern_get_dot4(uint32_t t);
+
+/* The installed single-row dot of type t (vec_dot where there is no separate one); NULL for unsupported t. */
+ggml_vec_dot_fn kern_get_dot1(uint32_t t);
 
 /* {GGML_TYPE_COUNT, NULL}-terminated */
 extern const struct kern_dot_impl kern_dots_avx2[];

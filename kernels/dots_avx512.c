@@ -14,96 +14,279 @@
  * contiguous activations 64c..64c+63); for Q6_K two quarters of a half.
  * vpmaddubsw forms byte-pair sums, vpdpwssd multiplies them by the int16
  * sub-block scale and accumulates in one instruction; the scales are spread
- * over the lanes with vpermw from one register per super-block.
+ * over the lanes with vpermw from one register per super-block. The two
+ * 256-bit halves hold the same byte positions of two 32-byte groups, so
+ * adding them gives exactly the 8 integer lanes of the reference, and the
+ * float work is then the reference's (bit-identical results).
  */
 
-static inline float hsum_ps16(__m512 v)
+/* the 8 reference lanes from 16: lane k + lane k+8 (the same bytes of two 32-byte groups) */
+static inline __m256 fold16(__m512i v)
 {
-    return _mm512_reduce_add_ps(v);
+    return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)));
 }
+
+/* lanes 0..15 take int16 scale a, lanes 16..31 scale b */
+static inline __m512i perm_idx2(int a, int b)
+{
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)a)), _mm256_set1_epi16((short)b), 1);
+}
+
+/* 128-bit lane j takes int16 scale base+j */
+static inline __m512i perm_idx4(int base)
+{
+    return _mm512_inserti64x4(
+        _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(base + 1)), _mm_set1_epi16((short)base))),
+        _mm256_set_m128i(_mm_set1_epi16((short)(base + 3)), _mm_set1_epi16((short)(base + 2))), 1);
+}
+
+/* 64 4-bit weights of chunk c (low nibbles | high nibbles), plus the 5th bits for Q5_K */
+static inline __m512i k4_chunk(const uint8_t *qs, int c)
+{
+    const __m256i q = load256(qs + 32 * c);
+    return _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1),
+                            _mm512_set1_epi8(0xF));
+}
+
+static inline __m512i k5_chunk(const uint8_t *qs, __m512i qh2, int c)
+{
+    return _mm512_or_si512(k4_chunk(qs, c),
+                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 2 * c), _mm512_set1_epi8(1)), 4));
+}
+
+/* the 5th bits of chunk c's low half at bit 2c, of its high half at bit 2c+1: shift the high copy by one */
+static inline __m512i k5_qh(const uint8_t *qh)
+{
+    const __m256i h = load256(qh);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(h), _mm256_srli_epi16(h, 1), 1);
+}
+
+/*
+ * Q4_K/Q5_K against R activation rows (R = 1 or 4): the chunks are decoded
+ * once; per row the byte products are scaled with vpdpwssd.
+ */
+#define K4_BODY(R, IS_Q5)                                                                                          \
+    const __m512i idx[4] = { perm_idx2(0, 1), perm_idx2(2, 3), perm_idx2(4, 5), perm_idx2(6, 7) };               \
+    __m256 acc[R];                                                                                                 \
+    __m128 accm[R];                                                                                                \
+    float summs[R];                                                                                                \
+    for (int r = 0; r < R; r++) {                                                                                  \
+        acc[r] = _mm256_setzero_ps();                                                                              \
+        accm[r] = _mm_setzero_ps();                                                                                \
+        summs[r] = 0;                                                                                              \
+    }                                                                                                              \
+    for (int i = 0; i < n / QK_K; i++) {                                                                           \
+        const __m128i sm = k4_scales_mins(x[i].scales);                                                            \
+        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));                                          \
+        const __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));                                             \
+        const float xd = fp16_to_fp32(x[i].d), xm = fp16_to_fp32(x[i].dmin);                                       \
+        __m512i w[4];                                                                                              \
+        if (IS_Q5) {                                                                                               \
+            const __m512i qh2 = k5_qh(((const block_q5_K *)(const void *)&x[i])->qh);                              \
+            for (int c = 0; c < 4; c++)                                                                            \
+                w[c] = k5_chunk(x[i].qs, qh2, c);                                                                  \
+        } else {                                                                                                   \
+            for (int c = 0; c < 4; c++)                                                                            \
+                w[c] = k4_chunk(x[i].qs, c);                                                                       \
+        }                                                                                                          \
+        for (int r = 0; r < R; r++) {                                                                              \
+            const block_q8_K *yr = &y[r][i];                                                                       \
+            __m512i sumi = _mm512_setzero_si512();                                                                 \
+            for (int c = 0; c < 4; c++)                                                                            \
+                sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(w[c], _mm512_loadu_si512(yr->qs + 64 * c)), \
+                                           _mm512_permutexvar_epi16(idx[c], sc));                                  \
+            const __m256i b = load256(yr->bsums);                                                                  \
+            const __m128i pm = _mm_madd_epi16(                                                                     \
+                mins, _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1)));                  \
+            const float d = yr->d * xd, dmin = -yr->d * xm;                                                        \
+            if (IS_Q5)                                                                                             \
+                summs[r] = fmaf(dmin, (float)hsum_epi32_4(pm), summs[r]);                                          \
+            else                                                                                                   \
+                accm[r] = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(pm), accm[r]);                           \
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d), fold16(sumi), acc[r]);                                     \
+        }                                                                                                          \
+    }                                                                                                              \
+    for (int r = 0; r < R; r++)                                                                                    \
+        s[r * ss] = IS_Q5 ? hsum_ps8(acc[r]) + summs[r] : hsum_ps8(acc[r]) + hsum_ps4(accm[r])
 
 static void vec_dot_q4_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
 {
     const block_q4_K *x = vx;
-    const block_q8_K *y = vy;
-    const __m512i m4 = _mm512_set1_epi8(0xF);
-    /* lanes 0..15 take scale 2c, lanes 16..31 scale 2c+1 (int16 lanes) */
-    __m512i idx[4];
-    for (int c = 0; c < 4; c++)
-        idx[c] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * c))),
-                                    _mm256_set1_epi16((short)(2 * c + 1)), 1);
-    __m512 acc = _mm512_setzero_ps();
-    __m256 accm = _mm256_setzero_ps();
-    for (int i = 0; i < n / QK_K; i++) {
-        const __m128i sm = k4_scales_mins(x[i].scales);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
-                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
-        const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
-        __m512i sumi = _mm512_setzero_si512();
-        for (int c = 0; c < 4; c++) {
-            const __m256i q = load256(x[i].qs + 32 * c);
-            const __m512i w = _mm512_and_si512(
-                _mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1), m4);
-            const __m512i p = _mm512_maddubs_epi16(w, _mm512_loadu_si512(y[i].qs + 64 * c));
-            sumi = _mm512_dpwssd_epi32(sumi, p, _mm512_permutexvar_epi16(idx[c], sc));
-        }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm512_cvtepi32_ps(sumi), acc);
-    }
-    *s = hsum_ps16(acc) - hsum_ps8(accm);
+    const block_q8_K *y[1] = { vy };
+    const size_t ss = 0;
+    K4_BODY(1, 0);
 }
+
+static void vec_dot4_q4_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q4_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    K4_BODY(4, 0);
+}
+
+static void vec_dot_q5_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_K *x = vx;
+    const block_q8_K *y[1] = { vy };
+    const size_t ss = 0;
+    K4_BODY(1, 1);
+}
+
+static void vec_dot4_q5_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q5_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    K4_BODY(4, 1);
+}
+
+/* Q6_K against R rows: a half's 4 quarters as two zmm of q (0..63), values q - 32 */
+#define Q6_BODY(R)                                                                                                 \
+    const __m512i m4 = _mm512_set1_epi8(0xF), m3 = _mm512_set1_epi8(3), m32 = _mm512_set1_epi8(32);              \
+    const __m512i idx[4] = { perm_idx4(0), perm_idx4(4), perm_idx4(8), perm_idx4(12) };                          \
+    __m256 acc[R];                                                                                                 \
+    for (int r = 0; r < R; r++)                                                                                    \
+        acc[r] = _mm256_setzero_ps();                                                                              \
+    for (int i = 0; i < n / QK_K; i++) {                                                                           \
+        const __m512i sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales))); \
+        __m512i w[4], scv[4];                                                                                      \
+        for (int h = 0; h < 2; h++) {                                                                              \
+            const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * h);                                                \
+            const __m256i qh = load256(x[i].qh + 32 * h);                                                          \
+            const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);       \
+            w[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4)); \
+            w[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),                          \
+                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 4), m3), 4)); \
+            scv[2 * h] = _mm512_permutexvar_epi16(idx[2 * h], sc);                                                 \
+            scv[2 * h + 1] = _mm512_permutexvar_epi16(idx[2 * h + 1], sc);                                         \
+        }                                                                                                          \
+        const float xd = fp16_to_fp32(x[i].d);                                                                     \
+        for (int r = 0; r < R; r++) {                                                                              \
+            const block_q8_K *yr = &y[r][i];                                                                       \
+            __m512i sumi = _mm512_setzero_si512();                                                                 \
+            for (int g = 0; g < 4; g++) {                                                                          \
+                const __m512i q8 = _mm512_loadu_si512(yr->qs + 64 * g);                                            \
+                const __m512i p = _mm512_sub_epi16(_mm512_maddubs_epi16(w[g], q8), _mm512_maddubs_epi16(m32, q8)); \
+                sumi = _mm512_dpwssd_epi32(sumi, p, scv[g]);                                                       \
+            }                                                                                                      \
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(yr->d * xd), fold16(sumi), acc[r]);                            \
+        }                                                                                                          \
+    }                                                                                                              \
+    for (int r = 0; r < R; r++)                                                                                    \
+        s[r * ss] = hsum_ps8(acc[r])
 
 static void vec_dot_q6_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
 {
     const block_q6_K *x = vx;
-    const block_q8_K *y = vy;
-    const __m512i m4 = _mm512_set1_epi8(0xF), m3 = _mm512_set1_epi8(3);
-    /* int16 lanes 8k..8k+7 (128-bit lane k) take scale base+k */
-    __m512i idx[4];
-    for (int h = 0; h < 2; h++)
-        for (int half = 0; half < 2; half++) {
-            const int b = 8 * h + 4 * half;
-            idx[2 * h + half] = _mm512_inserti64x4(
-                _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(b + 1)), _mm_set1_epi16((short)b))),
-                _mm256_set_m128i(_mm_set1_epi16((short)(b + 3)), _mm_set1_epi16((short)(b + 2))), 1);
-        }
+    const block_q8_K *y[1] = { vy };
+    const size_t ss = 0;
+    Q6_BODY(1);
+}
+
+static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q6_K *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    Q6_BODY(4);
+}
+
+/* ---- float formats: tinyBLAS's order, one 16-lane accumulator ---------------------------- */
+
+static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
     __m512 acc = _mm512_setzero_ps();
-    for (int i = 0; i < n / QK_K; i++) {
-        const __m512i sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales)));
-        __m512i sumi = _mm512_setzero_si512();
-        for (int h = 0; h < 2; h++) {
-            const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * h);
-            const __m256i qh = load256(x[i].qh + 32 * h);
-            const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-            /* quarters 0|1: low nibbles of ql[0..63], high bits 0-1 | 2-3 */
-            const __m512i a = _mm512_or_si512(_mm512_and_si512(l, m4),
-                                              _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
-            /* quarters 2|3: high nibbles, high bits 4-5 | 6-7 */
-            const __m512i b = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
-                                              _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 4), m3), 4));
-            const __m512i pa = _mm512_maddubs_epi16(a, _mm512_loadu_si512(y[i].qs + 128 * h));
-            const __m512i pb = _mm512_maddubs_epi16(b, _mm512_loadu_si512(y[i].qs + 128 * h + 64));
-            sumi = _mm512_dpwssd_epi32(sumi, pa, _mm512_permutexvar_epi16(idx[2 * h], sc));
-            sumi = _mm512_dpwssd_epi32(sumi, pb, _mm512_permutexvar_epi16(idx[2 * h + 1], sc));
-        }
-        /* the bytes held q + 32: take 32 * sum(scale * bsum) off */
-        const __m256i corr = _mm256_slli_epi32(scales_x_bsums(x[i].scales, y[i].bsums), 5);
-        const __m512i sumc = _mm512_sub_epi32(sumi, _mm512_castsi256_si512(corr));
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm512_cvtepi32_ps(sumc), acc);
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        acc = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + i)), _mm512_cvtph_ps(load256(y + i)), acc);
+    float sum = _mm512_reduce_add_ps(acc);
+    for (; i < n; i++)
+        sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
+    *s = sum;
+}
+
+static void vec_dot_f32_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        acc = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), acc);
+    float sum = _mm512_reduce_add_ps(acc);
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32)
+        acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
+    float sum = _mm512_reduce_add_ps(acc);
+    for (; i < n; i++)
+        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+    *s = sum;
+}
+
+/* single-row order (ggml_vec_dot_*): 4 accumulators over 64 elements, folded 0+2, 1+3, then together */
+static void vec_dot1_f16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    __m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++)
+            a[j] = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + i + 16 * j)), _mm512_cvtph_ps(load256(y + i + 16 * j)), a[j]);
+    double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    for (; i < n; i++)
+        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
+static void vec_dot1_f32_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    __m512 a[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++)
+            a[j] = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16 * j), _mm512_loadu_ps(y + i + 16 * j), a[j]);
+    float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+static void vec_dot1_bf16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m512 c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        c1 = _mm512_dpbf16_ps(c1, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
+        c2 = _mm512_dpbf16_ps(c2, (__m512bh)_mm512_loadu_si512(x + i + 32), (__m512bh)_mm512_loadu_si512(y + i + 32));
     }
-    *s = hsum_ps16(acc);
+    double sum = 0;
+    sum += _mm512_reduce_add_ps(c1);
+    sum += _mm512_reduce_add_ps(c2);
+    for (; i < n; i++)
+        sum += (double)(bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]));
+    *s = (float)sum;
 }
 
 const struct kern_dot_impl kern_dots_avx512[] = {
-    { GGML_TYPE_F32, vec_dot_f32_simd },
-    { GGML_TYPE_F16, vec_dot_f16_simd },
-    { GGML_TYPE_BF16, vec_dot_bf16_simd },
-    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd },
-    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd },
-    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd },
-    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd },
-    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512 },
-    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_simd },
-    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512 },
-    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd },
-    { GGML_TYPE_COUNT, NULL },
+    { GGML_TYPE_F32, vec_dot_f32_avx512, NULL, vec_dot1_f32_avx512 },
+    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL, vec_dot1_f16_avx512 },
+    { GGML_TYPE_BF16, vec_dot_bf16_avx512, NULL, vec_dot1_bf16_avx512 },
+    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd, NULL },
+    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL, NULL },
+    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_simd, NULL, NULL },
+    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_simd, NULL, NULL },
+    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512, NULL },
+    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512, NULL },
+    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512, NULL },
+    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_simd, vec_dot4_iq2_xxs_q8_K_simd, NULL },
+    { GGML_TYPE_COUNT, NULL, NULL, NULL },
 };

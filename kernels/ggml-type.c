@@ -66,13 +66,50 @@ static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
     [GGML_TYPE_TQ2_0]   = { .name = "TQ2_0",   .blck_size = 256, .type_size = 66 },
 };
 
+/* 4-row kernels of the installed level (internal: kernels/dispatch.h) */
+static kern_vec_dot4_fn dot4[GGML_TYPE_COUNT];
+static ggml_vec_dot_fn dot1[GGML_TYPE_COUNT];
+
+/* single-row references of the types whose one-row order differs */
+static ggml_vec_dot_fn dot1_ref(int t)
+{
+    switch (t) {
+    case GGML_TYPE_F32: return vec_dot_f32_single_ref;
+    case GGML_TYPE_F16: return vec_dot_f16_single_ref;
+    case GGML_TYPE_BF16: return vec_dot_bf16_single_ref;
+    default: return type_traits[t].vec_dot_ref;
+    }
+}
+
 void kern_types_install(const struct kern_dot_impl *impls)
 {
-    for (int t = 0; t < GGML_TYPE_COUNT; t++)
+    for (int t = 0; t < GGML_TYPE_COUNT; t++) {
         type_traits[t].vec_dot = type_traits[t].vec_dot_ref;
-    for (; impls && impls->vec_dot; impls++)
-        if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref)
+        dot4[t] = NULL;
+        dot1[t] = dot1_ref(t);
+    }
+    for (; impls && impls->vec_dot; impls++) {
+        if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref) {
             type_traits[impls->type].vec_dot = impls->vec_dot;
+            dot4[impls->type] = impls->vec_dot4;
+            if (impls->vec_dot1)
+                dot1[impls->type] = impls->vec_dot1;
+            else if (dot1_ref(impls->type) == type_traits[impls->type].vec_dot_ref)
+                dot1[impls->type] = impls->vec_dot; /* one order for any number of rows */
+        }
+    }
+}
+
+ggml_vec_dot_fn kern_get_dot1(uint32_t t)
+{
+    ggml_get_type_traits(t);
+    return t < GGML_TYPE_COUNT ? dot1[t] : NULL;
+}
+
+kern_vec_dot4_fn kern_get_dot4(uint32_t t)
+{
+    ggml_get_type_traits(t); /* dispatch runs first */
+    return t < GGML_TYPE_COUNT ? dot4[t] : NULL;
 }
 
 static pthread_once_t dispatch_once = PTHREAD_ONCE_INIT;

@@ -1,19 +1,24 @@
 /*
  * matmul.c - weight x activation products over the type table's kernels.
  *
- * The loop is tiled over weight rows so a tile of W stays in cache while
- * every activation row passes over it (prompt processing reuses each
- * weight block M times instead of streaming W M times).
+ * Weight rows are handed out in chunks; within a chunk each weight row
+ * meets a block of activation rows while it sits in L1 (prompt processing
+ * reads each weight block once per 16 tokens instead of once per token),
+ * four at a time where the level has a 4-row kernel.
  */
 #include "matmul.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "../common/err.h"
+#include "dispatch.h"
 #include "ggml-type.h"
+#include "threadpool.h"
 
-#define ROW_TILE 16
+#define MAX_CHUNK 64
+#define M_BLOCK 4 /* the 4-row kernel's activations stay in L1 while a chunk of W streams from L2 */
 
 /* Check a type and K for a product; fills the traits of the weight and activation types. */
 static int check_args(uint32_t wtype, int64_t K, const struct ggml_type_traits **wt,
@@ -31,7 +36,57 @@ static int check_args(uint32_t wtype, int64_t K, const struct ggml_type_traits *
     return 0;
 }
 
-int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out)
+struct mm_task {
+    const struct ggml_type_traits *wt, *at;
+    ggml_vec_dot_fn dot;   /* vec_dot, or the single-row order when M == 1 */
+    kern_vec_dot4_fn dot4; /* NULL: none at this level */
+    const char *W;
+    int64_t N, K, M, chunk;
+    const float *x;
+    float *out;
+    char *act; /* converted activations, or NULL when the weight type takes F32 */
+    size_t wrow, arow;
+    struct kern_pool *pool;
+    atomic_llong next;
+};
+
+static void mm_run(void *arg, int ith, int nth)
+{
+    struct mm_task *t = arg;
+    if (t->act) {
+        for (int64_t m = ith; m < t->M; m += nth)
+            t->at->from_float(t->x + m * t->K, t->act + (size_t)m * t->arow, t->K);
+        kern_pool_barrier(t->pool);
+    }
+    const char *act = t->act ? t->act : (const char *)t->x;
+    for (;;) {
+        const int64_t n0 = atomic_fetch_add(&t->next, 1) * t->chunk;
+        if (n0 >= t->N)
+            break;
+        const int64_t n1 = n0 + t->chunk < t->N ? n0 + t->chunk : t->N;
+        /*
+         * Each weight row is used for a block of activation rows while it is
+         * in L1 (re-reading it from L2 per activation row costs more than
+         * the dot itself); the block keeps those activations in L2.
+         */
+        for (int64_t m0 = 0; m0 < t->M; m0 += M_BLOCK) {
+            const int64_t m1 = m0 + M_BLOCK < t->M ? m0 + M_BLOCK : t->M;
+            for (int64_t n = n0; n < n1; n++) {
+                const char *w = t->W + (size_t)n * t->wrow;
+                int64_t m = m0;
+                if (t->dot4)
+                    for (; m + 4 <= m1; m += 4)
+                        t->dot4((int)t->K, &t->out[m * t->N + n], (size_t)t->N, w, act + (size_t)m * t->arow,
+                                t->arow);
+                for (; m < m1; m++)
+                    t->dot((int)t->K, &t->out[m * t->N + n], w, act + (size_t)m * t->arow);
+            }
+        }
+    }
+}
+
+int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out,
+                   struct kern_pool *pool)
 {
     const struct ggml_type_traits *wt = NULL, *at = NULL;
     if (check_args(wtype, K, &wt, &at) < 0)
@@ -40,28 +95,33 @@ int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float
         return err_set("matmul: negative shape (%lld rows, %lld activations)", (long long)N, (long long)M);
     if (N == 0 || M == 0)
         return 0;
-    const size_t wrow = ggml_row_size(wtype, K), arow = ggml_row_size(wt->vec_dot_type, K);
-
-    const char *act = (const char *)x;
-    char *buf = NULL;
+    const int nth = kern_pool_size(pool);
+    struct mm_task t = {
+        .wt = wt, .at = at, .dot = M == 1 ? kern_get_dot1(wtype) : wt->vec_dot, .dot4 = kern_get_dot4(wtype), .W = W, .N = N, .K = K, .M = M, .x = x, .out = out, .pool = pool,
+        .wrow = ggml_row_size(wtype, K), .arow = ggml_row_size(wt->vec_dot_type, K),
+    };
+    /* chunks of up to 64 rows, at least 4 per thread so a slow thread's share can be taken over */
+    t.chunk = N / (4 * nth);
+    t.chunk = t.chunk > MAX_CHUNK ? MAX_CHUNK : t.chunk < 1 ? 1 : t.chunk;
+    atomic_init(&t.next, 0);
     if (wt->vec_dot_type != GGML_TYPE_F32) {
-        buf = malloc((size_t)M * arow);
-        if (!buf)
+        t.act = malloc((size_t)M * t.arow);
+        if (!t.act)
             return err_set("matmul: out of memory for %lld activation rows", (long long)M);
-        for (int64_t m = 0; m < M; m++)
-            at->from_float(x + m * K, buf + (size_t)m * arow, K);
-        act = buf;
     }
-
-    const char *w = W;
-    for (int64_t n0 = 0; n0 < N; n0 += ROW_TILE) {
-        const int64_t n1 = n0 + ROW_TILE < N ? n0 + ROW_TILE : N;
-        for (int64_t m = 0; m < M; m++)
-            for (int64_t n = n0; n < n1; n++)
-                wt->vec_dot((int)K, &out[m * N + n], w + (size_t)n * wrow, act + (size_t)m * arow);
-    }
-    free(buf);
+    kern_pool_run(pool, mm_run, &t);
+    free(t.act);
     return 0;
+}
+
+int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out)
+{
+    return kern_matmul_ex(wtype, W, N, K, x, M, out, NULL);
+}
+
+ggml_vec_dot_fn kern_vec_dot_single(uint32_t type)
+{
+    return ggml_get_type_traits(type) ? kern_get_dot1(type) : NULL;
 }
 
 int kern_dequantize_row(uint32_t type, const void *src, float *dst, int64_t n)

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "ggml-type.h"
+
 /*
  * out[m*N + n] = dot(row n of W, row m of x), for m < M, n < N. W holds N
  * rows of K elements of type wtype, each row ggml_row_size(wtype, K) bytes.
@@ -21,6 +23,28 @@
  * multiple of the block size.
  */
 int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out);
+
+struct kern_pool;
+
+/*
+ * kern_matmul on the threads of `pool` (NULL: the calling thread only).
+ * The activation rows are split among the threads, then the weight rows in
+ * chunks taken from a shared counter. Each output is one vec_dot whichever
+ * thread computes it, so the result is identical for any thread count.
+ */
+int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out,
+                   struct kern_pool *pool);
+
+/*
+ * The dot product llama.cpp uses when a product has a single activation
+ * row (one token): for F32/F16/BF16 its ggml_vec_dot_* order, which differs
+ * from the several-row (tinyBLAS) order of the traits' vec_dot; for the
+ * other types the traits' vec_dot. kern_matmul uses it when M == 1. To match
+ * llama.cpp during generation, attention over an f16 KV cache should use it
+ * too, with rows padded with zeros to a multiple of 64 (llama.cpp computes
+ * over the padded cache). NULL for an unsupported type.
+ */
+ggml_vec_dot_fn kern_vec_dot_single(uint32_t type);
 
 /* dst[0..n-1] = row src of type `type`, as floats (token embeddings). 0, or -1 + err_set. */
 int kern_dequantize_row(uint32_t type, const void *src, float *dst, int64_t n);

@@ -127,6 +127,27 @@ static inline int nearest_int(float f)
     return (i & 0x007fffff) - 0x00400000;
 }
 
+/*
+ * Float order of the scalar dot products. Rounding near-ties in the next layer's activation quantizer
+ * amplify even one-ulp differences, so the dot products that llama.cpp's
+ * x86 build computes in 8 float lanes are computed here in the same 8
+ * lanes: lane k sums, over every 32-byte group of the block, the products
+ * of bytes 4k..4k+3 (an integer, exact), one fused multiply-add per block
+ * per lane, then the lanes are added in the order of its hsum_float_8:
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). The SIMD twins keep the same
+ * integers per lane, so every level returns the same bits.
+ */
+static inline float hsum8_lanes(const float a[8])
+{
+    return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+/* sum of w[b]*q[b] over bytes 4k..4k+3 of a 32-byte group (lane k) */
+static inline int lane4(const uint8_t *w, const int8_t *q, int k)
+{
+    return w[4 * k] * q[4 * k] + w[4 * k + 1] * q[4 * k + 1] + w[4 * k + 2] * q[4 * k + 2] + w[4 * k + 3] * q[4 * k + 3];
+}
+
 /* IQ2_XXS format constants (kernels/iq2xxs-tables.c) */
 extern const uint64_t iq2xxs_grid[256];
 extern const uint8_t ksigns_iq2xs[128];
@@ -148,14 +169,30 @@ static inline void get_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t
     }
 }
 
-/* The 16 signed 6-bit scales of a Q3_K block, unpacked (each minus 32). */
+/*
+ * The 16 6-bit scales of a Q3_K block as 4 little-endian words of 4 bytes,
+ * not yet offset: low 4 bits from the nibbles of bytes 0..7 (scales 0..7
+ * low nibbles, 8..15 high nibbles), high 2 bits from bytes 8..11 (2 bits
+ * per scale, 4 scales per bit pair).
+ */
+static inline void q3k_scale_words(const uint8_t *packed, uint32_t r[4])
+{
+    uint32_t a[3];
+    memcpy(a, packed, 12);
+    const uint32_t k1 = 0x03030303, k2 = 0x0f0f0f0f;
+    r[0] = (a[0] & k2) | (((a[2] >> 0) & k1) << 4);
+    r[1] = (a[1] & k2) | (((a[2] >> 2) & k1) << 4);
+    r[2] = ((a[0] >> 4) & k2) | (((a[2] >> 4) & k1) << 4);
+    r[3] = ((a[1] >> 4) & k2) | (((a[2] >> 6) & k1) << 4);
+}
+
+/* The 16 signed scales of a Q3_K block (each stored value minus 32). */
 static inline void q3k_unpack_scales(const uint8_t *packed, int8_t out[16])
 {
-    for (int j = 0; j < 16; j++) {
-        int lo = j < 8 ? packed[j] & 0xF : packed[j - 8] >> 4;
-        int hi = (packed[8 + (j & 3)] >> (2 * (j >> 2))) & 3;
-        out[j] = (int8_t)((lo | (hi << 4)) - 32);
-    }
+    uint32_t r[4];
+    q3k_scale_words(packed, r);
+    for (int j = 0; j < 16; j++)
+        out[j] = (int8_t)((int)((r[j / 4] >> (8 * (j % 4))) & 0xFF) - 32);
 }
 
 #endif

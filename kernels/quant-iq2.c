@@ -6,10 +6,11 @@
  * (expanded to 8 by ksigns_iq2xs) and, in its top 4 bits, the group scale s:
  *     w = d * (0.5 + s) / 4 * grid_byte * sign = d * (2s + 1) / 8 * ...
  * The dot product keeps (2s + 1) and the grid bytes as integers and applies
- * d * d_a / 8 once per block, as llama.cpp does.
+ * d * d_a per block and 1/8 at the end, as llama.cpp does.
  */
 #include "quant.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "quant-blocks.h"
@@ -40,30 +41,30 @@ void dequantize_row_iq2_xxs(const void *vx, float *y, int64_t n)
     }
 }
 
+/* In llama.cpp's x86 float order: 8 lanes of 4 bytes over the 8 groups, fma with d_w*d_a per block. */
 void vec_dot_iq2_xxs_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_iq2_xxs *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK_K; i++) {
-        const int8_t *q8 = y[i].qs;
-        int bsum = 0;
+        int lanes[8] = { 0 };
         for (int g = 0; g < QK_K / 32; g++) {
             uint32_t aux[2];
             iq2_group(x[i].qs + 4 * g, aux);
             const int ls = 2 * (int)(aux[1] >> 28) + 1;
-            int sumi = 0;
-            for (int l = 0; l < 4; l++, q8 += 8) {
+            const int8_t *q8 = y[i].qs + 32 * g;
+            for (int e = 0; e < 32; e++) {
+                const int l = e / 8, j = e % 8;
                 const uint64_t grid = iq2xxs_grid[(aux[0] >> (8 * l)) & 0xFF];
                 const uint8_t signs = ksigns_iq2xs[(aux[1] >> (7 * l)) & 127];
-                for (int j = 0; j < 8; j++) {
-                    const int w = (int)((grid >> (8 * j)) & 0xFF);
-                    sumi += w * q8[j] * (signs & kmask_iq2xs[j] ? -1 : 1);
-                }
+                const int w = (int)((grid >> (8 * j)) & 0xFF);
+                lanes[e / 4] += ls * w * q8[e] * (signs & kmask_iq2xs[j] ? -1 : 1);
             }
-            bsum += sumi * ls;
         }
-        sum += fp16_to_fp32(x[i].d) * y[i].d * (float)bsum;
+        const float d = fp16_to_fp32(x[i].d) * y[i].d;
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = 0.125f * sum;
+    *s = 0.125f * hsum8_lanes(acc);
 }

@@ -89,33 +89,38 @@ void dequantize_row_q2_K(const void *vx, float *y, int64_t n)
     }
 }
 
+/*
+ * Q2_K . Q8_K in llama.cpp's x86 float order: per block, first the mins
+ * (lane k = m_2k*bsum_2k + m_2k+1*bsum_2k+1, fma with -d_a*dmin_w), then
+ * the 8 scale lanes (fma with d_a*d_w), both into the same 8 lanes.
+ */
 void vec_dot_q2_K_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q2_K *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK_K; i++) {
-        int summs = 0;
-        for (int j = 0; j < 16; j++)
-            summs += y[i].bsums[j] * (x[i].scales[j] >> 4);
-        const int8_t *q8 = y[i].qs;
-        const uint8_t *q = x[i].qs;
-        int isum = 0, is = 0;
-        for (int h = 0; h < 2; h++, q += 32) {
-            for (int shift = 0; shift < 8; shift += 2) {
-                for (int k = 0; k < 2; k++, q8 += 16) {
-                    int sumi = 0;
-                    for (int l = 0; l < 16; l++)
-                        sumi += q8[l] * ((q[16 * k + l] >> shift) & 3);
-                    isum += (x[i].scales[is++] & 0xF) * sumi;
-                }
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        for (int k = 0; k < 8; k++) {
+            const int m = (x[i].scales[2 * k] >> 4) * y[i].bsums[2 * k] + (x[i].scales[2 * k + 1] >> 4) * y[i].bsums[2 * k + 1];
+            acc[k] = fmaf(dmin, (float)m, acc[k]);
+        }
+        int lanes[8] = { 0 };
+        for (int h = 0; h < 2; h++) {
+            for (int p = 0; p < 4; p++) {
+                uint8_t u[32];
+                for (int l = 0; l < 32; l++)
+                    u[l] = (x[i].qs[32 * h + l] >> (2 * p)) & 3;
+                const int8_t *q8 = y[i].qs + 128 * h + 32 * p;
+                for (int k = 0; k < 8; k++)
+                    lanes[k] += (x[i].scales[8 * h + 2 * p + (k >= 4)] & 0xF) * lane4(u, q8, k);
             }
         }
-        const float dall = y[i].d * fp16_to_fp32(x[i].d);
-        const float dmin = y[i].d * fp16_to_fp32(x[i].dmin);
-        sum += dall * (float)isum - dmin * (float)summs;
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = sum;
+    *s = hsum8_lanes(acc);
 }
 
 /* ---- Q3_K ------------------------------------------------------------------ */
@@ -145,33 +150,34 @@ void dequantize_row_q3_K(const void *vx, float *y, int64_t n)
     }
 }
 
+/* Q3_K . Q8_K in llama.cpp's x86 float order: the 8 lanes of Q6_K's layout, values q - 4*(no high bit). */
 void vec_dot_q3_K_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q3_K *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK_K; i++) {
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
         int8_t sc[16];
         q3k_unpack_scales(x[i].scales, sc);
-        const int8_t *q8 = y[i].qs;
-        const uint8_t *q = x[i].qs;
-        int isum = 0, is = 0;
-        uint8_t m = 1;
-        for (int h = 0; h < 2; h++, q += 32) {
-            for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
-                for (int k = 0; k < 2; k++, q8 += 16) {
-                    int sumi = 0;
-                    for (int l = 0; l < 16; l++) {
-                        int v = ((q[16 * k + l] >> shift) & 3) - ((x[i].hmask[16 * k + l] & m) ? 0 : 4);
-                        sumi += q8[l] * v;
+        int lanes[8] = { 0 };
+        for (int h = 0; h < 2; h++) {
+            for (int p = 0; p < 4; p++) {
+                const int8_t *q8 = y[i].qs + 128 * h + 32 * p;
+                for (int k = 0; k < 8; k++) {
+                    int sum = 0;
+                    for (int b = 4 * k; b < 4 * k + 4; b++) {
+                        const int v = ((x[i].qs[32 * h + b] >> (2 * p)) & 3) - (((x[i].hmask[b] >> (4 * h + p)) & 1) ? 0 : 4);
+                        sum += v * q8[b];
                     }
-                    isum += sc[is++] * sumi;
+                    lanes[k] += sc[8 * h + 2 * p + (k >= 4)] * sum;
                 }
             }
         }
-        sum += fp16_to_fp32(x[i].d) * y[i].d * (float)isum;
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = sum;
+    *s = hsum8_lanes(acc);
 }
 
 /* ---- Q4_K ------------------------------------------------------------------ */
@@ -197,30 +203,41 @@ void dequantize_row_q4_K(const void *vx, float *y, int64_t n)
     }
 }
 
+/*
+ * Q4_K . Q8_K in llama.cpp's x86 float order: the 8 scale lanes as above
+ * (fma with d = d_a * d_w per block); the mins in 4 lanes, lane k =
+ * m_2k*B_2k + m_2k+1*B_2k+1 with B_j the Q8_K sums of sub-block j, fma with
+ * -d_a * dmin_w; result hsum8(scale lanes) + ((m0+m2) + (m1+m3)).
+ */
 void vec_dot_q4_K_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q4_K *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 }, accm[4] = { 0 };
     for (int i = 0; i < n / QK_K; i++) {
-        const int8_t *q8 = y[i].qs;
-        const uint8_t *q = x[i].qs;
-        int isum = 0, summs = 0;
-        for (int j = 0; j < 8; j++) {
-            uint8_t sc, m;
-            get_scale_min_k4(j, x[i].scales, &sc, &m);
-            summs += m * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-            const int shift = (j & 1) * 4;
-            int sumi = 0;
-            for (int l = 0; l < 32; l++)
-                sumi += ((q[32 * (j / 2) + l] >> shift) & 0xF) * q8[32 * j + l];
-            isum += sc * sumi;
+        uint8_t sc[8], mn[8];
+        for (int j = 0; j < 8; j++)
+            get_scale_min_k4(j, x[i].scales, &sc[j], &mn[j]);
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        for (int k = 0; k < 4; k++) {
+            const int b0 = y[i].bsums[4 * k] + y[i].bsums[4 * k + 1], b1 = y[i].bsums[4 * k + 2] + y[i].bsums[4 * k + 3];
+            accm[k] = fmaf(dmin, (float)(mn[2 * k] * b0 + mn[2 * k + 1] * b1), accm[k]);
         }
-        const float d = fp16_to_fp32(x[i].d) * y[i].d;
-        const float dmin = fp16_to_fp32(x[i].dmin) * y[i].d;
-        sum += d * (float)isum - dmin * (float)summs;
+        int lanes[8] = { 0 };
+        for (int c = 0; c < 4; c++) {
+            uint8_t lo[32], hi[32];
+            for (int l = 0; l < 32; l++) {
+                lo[l] = x[i].qs[32 * c + l] & 0xF;
+                hi[l] = x[i].qs[32 * c + l] >> 4;
+            }
+            for (int k = 0; k < 8; k++)
+                lanes[k] += sc[2 * c] * lane4(lo, y[i].qs + 64 * c, k) + sc[2 * c + 1] * lane4(hi, y[i].qs + 64 * c + 32, k);
+        }
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = sum;
+    *s = hsum8_lanes(acc) + ((accm[0] + accm[2]) + (accm[1] + accm[3]));
 }
 
 /* ---- Q5_K ------------------------------------------------------------------ */
@@ -246,32 +263,41 @@ void dequantize_row_q5_K(const void *vx, float *y, int64_t n)
     }
 }
 
+/*
+ * Q5_K . Q8_K in llama.cpp's x86 float order: the scale lanes as Q4_K; the
+ * mins summed as one integer per block and accumulated in one float with
+ * a fused multiply-add (its compiler contracts summs += dmin * isum);
+ * result hsum8(lanes) + summs.
+ */
 void vec_dot_q5_K_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q5_K *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 }, summs = 0;
     for (int i = 0; i < n / QK_K; i++) {
-        const int8_t *q8 = y[i].qs;
-        const uint8_t *q = x[i].qs;
-        int isum = 0, summs = 0;
-        for (int j = 0; j < 8; j++) {
-            uint8_t sc, m;
-            get_scale_min_k4(j, x[i].scales, &sc, &m);
-            summs += m * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
-            const int shift = (j & 1) * 4;
-            int sumi = 0;
+        uint8_t sc[8], mn[8];
+        for (int j = 0; j < 8; j++)
+            get_scale_min_k4(j, x[i].scales, &sc[j], &mn[j]);
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        const float dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        int m = 0;
+        for (int j = 0; j < 8; j++)
+            m += mn[j] * (y[i].bsums[2 * j] + y[i].bsums[2 * j + 1]);
+        summs = fmaf(dmin, (float)m, summs);
+        int lanes[8] = { 0 };
+        for (int c = 0; c < 4; c++) {
+            uint8_t lo[32], hi[32];
             for (int l = 0; l < 32; l++) {
-                int v = ((q[32 * (j / 2) + l] >> shift) & 0xF) + ((x[i].qh[l] >> j) & 1) * 16;
-                sumi += v * q8[32 * j + l];
+                lo[l] = (uint8_t)((x[i].qs[32 * c + l] & 0xF) | (((x[i].qh[l] >> (2 * c)) & 1) << 4));
+                hi[l] = (uint8_t)((x[i].qs[32 * c + l] >> 4) | (((x[i].qh[l] >> (2 * c + 1)) & 1) << 4));
             }
-            isum += sc * sumi;
+            for (int k = 0; k < 8; k++)
+                lanes[k] += sc[2 * c] * lane4(lo, y[i].qs + 64 * c, k) + sc[2 * c + 1] * lane4(hi, y[i].qs + 64 * c + 32, k);
         }
-        const float d = fp16_to_fp32(x[i].d) * y[i].d;
-        const float dmin = fp16_to_fp32(x[i].dmin) * y[i].d;
-        sum += d * (float)isum - dmin * (float)summs;
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = sum;
+    *s = hsum8_lanes(acc) + summs;
 }
 
 /* ---- Q6_K ------------------------------------------------------------------ */
@@ -303,24 +329,33 @@ void dequantize_row_q6_K(const void *vx, float *y, int64_t n)
     }
 }
 
+/*
+ * Q6_K . Q8_K in llama.cpp's x86 float order: 8 lanes over the eight
+ * 32-byte groups (two halves x four quarters); each group's first 16 bytes
+ * take the scale of its first sub-block, the last 16 of its second; the
+ * weights enter as q - 32.
+ */
 void vec_dot_q6_K_q8_K_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK_K; i++) {
-        int isum = 0;
+        const float d = y[i].d * fp16_to_fp32(x[i].d);
+        int lanes[8] = { 0 };
         for (int h = 0; h < 2; h++) {
-            for (int g = 0; g < 8; g++) {
-                int sumi = 0;
-                for (int l = 0; l < 16; l++) {
-                    int e = 16 * g + l;
-                    sumi += q6k_value(x[i].ql + 64 * h, x[i].qh + 32 * h, e) * y[i].qs[128 * h + e];
+            for (int g = 0; g < 4; g++) {
+                const int8_t *q8 = y[i].qs + 128 * h + 32 * g;
+                for (int k = 0; k < 8; k++) {
+                    int sum = 0;
+                    for (int b = 4 * k; b < 4 * k + 4; b++)
+                        sum += q6k_value(x[i].ql + 64 * h, x[i].qh + 32 * h, 32 * g + b) * q8[b];
+                    lanes[k] += x[i].scales[8 * h + 2 * g + (k >= 4)] * sum;
                 }
-                isum += x[i].scales[8 * h + g] * sumi;
             }
         }
-        sum += fp16_to_fp32(x[i].d) * y[i].d * (float)isum;
+        for (int k = 0; k < 8; k++)
+            acc[k] = fmaf(d, (float)lanes[k], acc[k]);
     }
-    *s = sum;
+    *s = hsum8_lanes(acc);
 }

@@ -139,20 +139,24 @@ void quantize_row_q8_1(const float *x, void *vy, int64_t n)
 
 /* ---- dot products ------------------------------------------------------------ */
 
+/* In the 8-lane order of vec_dot_q8_0_q8_0_ref (llama.cpp's plain x86 Q4_0 kernel). */
 void vec_dot_q4_0_q8_0_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q4_0 *x = vx;
     const block_q8_0 *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK8_0; i++) {
-        int sumi = 0;
-        for (int j = 0; j < QK4_0 / 2; j++) {
-            sumi += ((x[i].qs[j] & 0xF) - 8) * y[i].qs[j];
-            sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + QK4_0 / 2];
+        const float d = fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d);
+        for (int k = 0; k < 8; k++) {
+            int sum = 0;
+            for (int b = 4 * k; b < 4 * k + 4; b++) {
+                const int q = b < 16 ? x[i].qs[b] & 0xF : x[i].qs[b - 16] >> 4;
+                sum += (q - 8) * y[i].qs[b];
+            }
+            acc[k] = fmaf(d, (float)sum, acc[k]);
         }
-        sum += (float)sumi * (fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d));
     }
-    *s = sum;
+    *s = hsum8_lanes(acc);
 }
 
 void vec_dot_q4_1_q8_1_ref(int n, float *s, const void *vx, const void *vy)
@@ -209,16 +213,20 @@ void vec_dot_q5_1_q8_1_ref(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* Q8_0 . Q8_0 in llama.cpp's x86 float order (8 lanes of 4 bytes, one fma per block per lane). */
 void vec_dot_q8_0_q8_0_ref(int n, float *s, const void *vx, const void *vy)
 {
     const block_q8_0 *x = vx;
     const block_q8_0 *y = vy;
-    float sum = 0;
+    float acc[8] = { 0 };
     for (int i = 0; i < n / QK8_0; i++) {
-        int sumi = 0;
-        for (int j = 0; j < QK8_0; j++)
-            sumi += x[i].qs[j] * y[i].qs[j];
-        sum += (float)sumi * (fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d));
+        const float d = fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d);
+        for (int k = 0; k < 8; k++) {
+            int sum = 0;
+            for (int b = 4 * k; b < 4 * k + 4; b++)
+                sum += x[i].qs[b] * y[i].qs[b];
+            acc[k] = fmaf(d, (float)sum, acc[k]);
+        }
     }
-    *s = sum;
+    *s = hsum8_lanes(acc);
 }

@@ -22,6 +22,10 @@ void quantize_row_bf16(const float *x, void *y, int64_t n);
 void vec_dot_f32_ref(int n, float *s, const void *x, const void *y);
 void vec_dot_f16_ref(int n, float *s, const void *x, const void *y);
 void vec_dot_bf16_ref(int n, float *s, const void *x, const void *y);
+/* the single-row orders (see quant-float.c) */
+void vec_dot_f32_single_ref(int n, float *s, const void *x, const void *y);
+void vec_dot_f16_single_ref(int n, float *s, const void *x, const void *y);
+void vec_dot_bf16_single_ref(int n, float *s, const void *x, const void *y);
 
 /* legacy 32-element formats (quant-legacy.c) */
 void dequantize_row_q4_0(const void *x, float *y, int64_t n);

@@ -4,10 +4,11 @@
  * kernels/dots_avx512.c (same code with AVX-512 VL/VNNI available, where
  * the un-scaled byte dots become vpdpbusd). Include only from those files.
  *
- * Every kernel forms the same integer sums as its reference in
- * kernels/quant-*.c; only the float accumulation order differs (8 lanes,
- * one fused multiply-add per block), so results agree within float
- * summation error (tests/test_kernels_simd.c).
+ * Every kernel returns exactly the bits of its reference in
+ * kernels/quant-*.c (tests/test_kernels_simd.c): the same integer in each
+ * of the 8 lanes, the same fused multiply-adds, the same final additions
+ * (llama.cpp's x86 order, see quant-blocks.h). Integer work may be
+ * regrouped freely; float work may not.
  *
  * The byte products use _mm256_maddubs_epi16 (unsigned x signed bytes,
  * pairs summed into int16 with saturation). Each use keeps the unsigned
@@ -19,6 +20,7 @@
 #define KERNELS_SIMD_DOTS_H
 
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #include "dispatch.h"
@@ -66,72 +68,140 @@ static inline __m256i load256(const void *p)
     return _mm256_loadu_si256((const __m256i *)p);
 }
 
-/* ---- F16, BF16 --------------------------------------------------------------------- */
+/* ---- F32, F16, BF16: tinyBLAS order (16 lanes, one fma per 16 elements) --------------- */
+
+/* _mm512_reduce_add_ps's tree over lanes lo (0..7) and hi (8..15) */
+static inline float reduce16_256(__m256 lo, __m256 hi)
+{
+    const __m256 t3 = _mm256_add_ps(hi, lo);
+    const __m128 t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
+    const __m128 t8 = _mm_add_ps(t6, _mm_shuffle_ps(t6, t6, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtss_f32(t8) + _mm_cvtss_f32(_mm_shuffle_ps(t8, t8, 1));
+}
+
+#define F16X8(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
 
 SIMD_FN void vec_dot_f16_simd(int n, float *s, const void *vx, const void *vy)
 {
     const ggml_half *x = vx, *y = vy;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
     int i = 0;
-    for (; i + 32 <= n; i += 32) {
-#define F16X8(k) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(k)))
-        a0 = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), a0);
-        a1 = _mm256_fmadd_ps(F16X8(x + i + 8), F16X8(y + i + 8), a1);
-        a2 = _mm256_fmadd_ps(F16X8(x + i + 16), F16X8(y + i + 16), a2);
-        a3 = _mm256_fmadd_ps(F16X8(x + i + 24), F16X8(y + i + 24), a3);
+    for (; i + 16 <= n; i += 16) {
+        lo = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), lo);
+        hi = _mm256_fmadd_ps(F16X8(x + i + 8), F16X8(y + i + 8), hi);
     }
-    for (; i + 8 <= n; i += 8)
-        a0 = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), a0);
-#undef F16X8
-    float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float sum = reduce16_256(lo, hi);
     for (; i < n; i++)
         sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
-    *s = sum;
-}
-
-static inline __m256 bf16x8(const ggml_bf16 *p)
-{
-    __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
-    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
-}
-
-SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
-{
-    const ggml_bf16 *x = vx, *y = vy;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(bf16x8(x + i), bf16x8(y + i), a0);
-        a1 = _mm256_fmadd_ps(bf16x8(x + i + 8), bf16x8(y + i + 8), a1);
-        a2 = _mm256_fmadd_ps(bf16x8(x + i + 16), bf16x8(y + i + 16), a2);
-        a3 = _mm256_fmadd_ps(bf16x8(x + i + 24), bf16x8(y + i + 24), a3);
-    }
-    for (; i + 8 <= n; i += 8)
-        a0 = _mm256_fmadd_ps(bf16x8(x + i), bf16x8(y + i), a0);
-    float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; i++)
-        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
     *s = sum;
 }
 
 SIMD_FN void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
 {
     const float *x = vx, *y = vy;
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
     int i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
+    for (; i + 16 <= n; i += 16) {
+        lo = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), lo);
+        hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), hi);
     }
-    for (; i + 8 <= n; i += 8)
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
-    float sum = hsum_ps8(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    float sum = reduce16_256(lo, hi);
     for (; i < n; i++)
         sum += x[i] * y[i];
     *s = sum;
 }
+
+/* BF16 as vdpbf16ps: lane l adds the product of pair element 2l+1, then of 2l (products are exact) */
+static inline void bf16_pairs(const ggml_bf16 *x, const ggml_bf16 *y, __m256 *acc)
+{
+    const __m256i xv = load256(x), yv = load256(y), hi = _mm256_set1_epi32((int)0xFFFF0000u);
+    const __m256 xo = _mm256_castsi256_ps(_mm256_and_si256(xv, hi)), yo = _mm256_castsi256_ps(_mm256_and_si256(yv, hi));
+    const __m256 xe = _mm256_castsi256_ps(_mm256_slli_epi32(xv, 16)), ye = _mm256_castsi256_ps(_mm256_slli_epi32(yv, 16));
+    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(xo, yo));
+    *acc = _mm256_add_ps(*acc, _mm256_mul_ps(xe, ye));
+}
+
+SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        bf16_pairs(x + i, y + i, &lo);
+        bf16_pairs(x + i + 16, y + i + 16, &hi);
+    }
+    float sum = reduce16_256(lo, hi);
+    for (; i < n; i++)
+        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
+    *s = sum;
+}
+
+/* ---- the single-row (ggml_vec_dot_*) order: 4 x 16 lanes per 64 elements ------------------ */
+
+SIMD_FN void vec_dot1_f16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_half *x = vx, *y = vy;
+    __m256 a[4][2];
+    for (int j = 0; j < 4; j++)
+        a[j][0] = a[j][1] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++) {
+            a[j][0] = _mm256_fmadd_ps(F16X8(x + i + 16 * j), F16X8(y + i + 16 * j), a[j][0]);
+            a[j][1] = _mm256_fmadd_ps(F16X8(x + i + 16 * j + 8), F16X8(y + i + 16 * j + 8), a[j][1]);
+        }
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
+    double sum = reduce16_256(lo, hi);
+    for (; i < n; i++)
+        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
+SIMD_FN void vec_dot1_f32_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    __m256 a[4][2];
+    for (int j = 0; j < 4; j++)
+        a[j][0] = a[j][1] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int j = 0; j < 4; j++) {
+            a[j][0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j), _mm256_loadu_ps(y + i + 16 * j), a[j][0]);
+            a[j][1] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j + 8), _mm256_loadu_ps(y + i + 16 * j + 8), a[j][1]);
+        }
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
+    float sum = reduce16_256(lo, hi);
+    for (; i < n; i++)
+        sum += x[i] * y[i];
+    *s = sum;
+}
+
+SIMD_FN void vec_dot1_bf16_simd(int n, float *s, const void *vx, const void *vy)
+{
+    const ggml_bf16 *x = vx, *y = vy;
+    __m256 c[2][2];
+    for (int h = 0; h < 2; h++)
+        c[h][0] = c[h][1] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 64 <= n; i += 64)
+        for (int h = 0; h < 2; h++) {
+            bf16_pairs(x + i + 32 * h, y + i + 32 * h, &c[h][0]);
+            bf16_pairs(x + i + 32 * h + 16, y + i + 32 * h + 16, &c[h][1]);
+        }
+    double sum = 0;
+    sum += reduce16_256(c[0][0], c[0][1]);
+    sum += reduce16_256(c[1][0], c[1][1]);
+    for (; i < n; i++)
+        sum += (double)(bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]));
+    *s = (float)sum;
+}
+
+/* the 4 activation rows of a 4-row kernel */
+#define ROWS4(T, name, vy, ystride)                                                                                \
+    const T *name[4] = { (const T *)(vy), (const T *)((const char *)(vy) + (ystride)),                             \
+                         (const T *)((const char *)(vy) + 2 * (ystride)), (const T *)((const char *)(vy) + 3 * (ystride)) }
 
 /* ---- Q8_0, Q4_0 (x Q8_0) --------------------------------------------------------------- */
 
@@ -151,6 +221,23 @@ SIMD_FN void vec_dot_q8_0_q8_0_simd(int n, float *s, const void *vx, const void 
         acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc);
     }
     *s = hsum_ps8(acc);
+}
+
+SIMD_FN void vec_dot4_q8_0_q8_0_simd(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_q8_0 *x = vx;
+    ROWS4(block_q8_0, y, vy, ys);
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int i = 0; i < n / QK8_0; i++) {
+        const __m256i xv = load256(x[i].qs), ax = _mm256_sign_epi8(xv, xv);
+        const float dx = fp16_to_fp32(x[i].d);
+        for (int r = 0; r < 4; r++) {
+            const __m256i p = dot_u8s8(ax, _mm256_sign_epi8(load256(y[r][i].qs), xv));
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(dx * fp16_to_fp32(y[r][i].d)), _mm256_cvtepi32_ps(p), acc[r]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = hsum_ps8(acc[r]);
 }
 
 SIMD_FN void vec_dot_q4_0_q8_0_simd(int n, float *s, const void *vx, const void *vy)
@@ -187,12 +274,26 @@ static inline __m128i k4_scales_mins(const uint8_t *s12)
     return _mm_set_epi32((int)mn_hi, (int)mn_lo, (int)sc_hi, (int)sc_lo);
 }
 
-/* 8 int32: m_j * (bsums[2j] + bsums[2j+1]), the mins in bytes 8..15 of sm */
-static inline __m256i mins_x_bsums(__m128i sm, const int16_t *bsums)
+/* 4 int32: m_2k*B_2k + m_2k+1*B_2k+1, B_j = bsums[2j] + bsums[2j+1], mins in bytes 8..15 of sm */
+static inline __m128i k4_mins_x_bsums(__m128i sm, const int16_t *bsums)
 {
-    const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
-    const __m256i m2 = _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
-    return _mm256_madd_epi16(m2, load256(bsums));
+    const __m256i b = load256(bsums);
+    const __m128i bj = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+    return _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), bj);
+}
+
+static inline float hsum_ps4(__m128 v)
+{
+    v = _mm_add_ps(v, _mm_movehl_ps(v, v));
+    v = _mm_add_ss(v, _mm_movehdup_ps(v));
+    return _mm_cvtss_f32(v);
+}
+
+static inline int hsum_epi32_4(__m128i v)
+{
+    v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 1));
+    return _mm_cvtsi128_si32(v);
 }
 
 SIMD_FN void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
@@ -200,13 +301,14 @@ SIMD_FN void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void 
     const block_q4_K *x = vx;
     const block_q8_K *y = vy;
     const __m256i m4 = _mm256_set1_epi8(0xF);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    __m256 acc = _mm256_setzero_ps();
+    __m128 accm = _mm_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
         const __m128i sm = k4_scales_mins(x[i].scales);
         uint8_t sc[16];
         _mm_storeu_si128((__m128i *)sc, sm);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
-                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
+        const float d = y[i].d * fp16_to_fp32(x[i].d), dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        accm = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(k4_mins_x_bsums(sm, y[i].bsums)), accm);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
             const __m256i q = load256(x[i].qs + 32 * c);
@@ -215,9 +317,9 @@ SIMD_FN void vec_dot_q4_K_q8_K_simd(int n, float *s, const void *vx, const void 
             sumi = _mm256_add_epi32(sumi,
                                     dot_scaled(hi, load256(y[i].qs + 64 * c + 32), _mm256_set1_epi16(sc[2 * c + 1])));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
     }
-    *s = hsum_ps8(acc) - hsum_ps8(accm);
+    *s = hsum_ps8(acc) + hsum_ps4(accm);
 }
 
 SIMD_FN void vec_dot_q5_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
@@ -225,13 +327,14 @@ SIMD_FN void vec_dot_q5_K_q8_K_simd(int n, float *s, const void *vx, const void 
     const block_q5_K *x = vx;
     const block_q8_K *y = vy;
     const __m256i m4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0;
     for (int i = 0; i < n / QK_K; i++) {
         const __m128i sm = k4_scales_mins(x[i].scales);
         uint8_t sc[16];
         _mm_storeu_si128((__m128i *)sc, sm);
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d),
-                               _mm256_cvtepi32_ps(mins_x_bsums(sm, y[i].bsums)), accm);
+        const float d = y[i].d * fp16_to_fp32(x[i].d), dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        summs = fmaf(dmin, (float)hsum_epi32_4(k4_mins_x_bsums(sm, y[i].bsums)), summs);
         const __m256i qh = load256(x[i].qh);
         __m256i sumi = _mm256_setzero_si256();
         for (int c = 0; c < 4; c++) {
@@ -244,23 +347,27 @@ SIMD_FN void vec_dot_q5_K_q8_K_simd(int n, float *s, const void *vx, const void 
             sumi = _mm256_add_epi32(sumi,
                                     dot_scaled(hi, load256(y[i].qs + 64 * c + 32), _mm256_set1_epi16(sc[2 * c + 1])));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
     }
-    *s = hsum_ps8(acc) - hsum_ps8(accm);
+    *s = hsum_ps8(acc) + summs;
 }
 
-/* 8 int32: sum over pairs of 16 signed byte scales x the 16 Q8_K bsums */
-static inline __m256i scales_x_bsums(const int8_t *sc16, const int16_t *bsums)
+/*
+ * (u - off) . q8 per byte pair as int16, for a lane layout that carries a
+ * per-byte offset: maddubs(u, q8) - maddubs(off, q8). Neither can saturate
+ * (u, off <= 63).
+ */
+static inline __m256i maddubs_off(__m256i u, __m256i off, __m256i q8)
 {
-    return _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc16)), load256(bsums));
+    return _mm256_sub_epi16(_mm256_maddubs_epi16(u, q8), _mm256_maddubs_epi16(off, q8));
 }
 
-/* Q6_K: unsigned 6-bit u = q + 32 in the byte products, then 32 * sum(scale * bsum) taken off. */
+/* Q6_K: bytes hold q (0..63), the value is q - 32. */
 SIMD_FN void vec_dot_q6_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
-    const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
+    const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
         __m256i sumi = _mm256_setzero_si256();
@@ -275,16 +382,16 @@ SIMD_FN void vec_dot_q6_K_q8_K_simd(int n, float *s, const void *vx, const void 
             for (int k = 0; k < 4; k++) {
                 const __m256i hb = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * k), m3), 4);
                 const __m256i u = _mm256_or_si256(lo[k], hb);
-                sumi = _mm256_add_epi32(sumi, dot_scaled(u, load256(q8 + 32 * k), mk_scale2(sc[2 * k], sc[2 * k + 1])));
+                const __m256i p = maddubs_off(u, m32, load256(q8 + 32 * k));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(p, mk_scale2(sc[2 * k], sc[2 * k + 1])));
             }
         }
-        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(scales_x_bsums(x[i].scales, y[i].bsums), 5));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * fp16_to_fp32(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
     *s = hsum_ps8(acc);
 }
 
-/* Q3_K: unsigned u = (q & 3) | hbit << 2 in the byte products (value u - 4), then 4 * sum(scale * bsum) off. */
+/* Q3_K: bytes hold the low 2 bits, the value is that minus 4 where the high bit is clear. */
 SIMD_FN void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q3_K *x = vx;
@@ -292,37 +399,41 @@ SIMD_FN void vec_dot_q3_K_q8_K_simd(int n, float *s, const void *vx, const void 
     const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
+        uint32_t r[4];
+        q3k_scale_words(x[i].scales, r);
         int8_t sc[16];
-        q3k_unpack_scales(x[i].scales, sc);
+        _mm_storeu_si128((__m128i *)sc, _mm_sub_epi8(_mm_set_epi32((int)r[3], (int)r[2], (int)r[1], (int)r[0]),
+                                                     _mm_set1_epi8(32)));
         const __m256i hm = load256(x[i].hmask);
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i q = load256(x[i].qs + 32 * h);
             for (int p = 0; p < 4; p++) {
-                const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(q, 2 * p), m3);
+                const __m256i u = _mm256_and_si256(_mm256_srli_epi16(q, 2 * p), m3);
                 const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + p), one);
-                const __m256i u = _mm256_or_si256(lo, _mm256_slli_epi16(hb, 2));
-                sumi = _mm256_add_epi32(sumi, dot_scaled(u, load256(y[i].qs + 128 * h + 32 * p),
-                                                         mk_scale2(sc[8 * h + 2 * p], sc[8 * h + 2 * p + 1])));
+                const __m256i off = _mm256_slli_epi16(_mm256_xor_si256(hb, one), 2); /* 4 where the bit is clear */
+                const __m256i pr = maddubs_off(u, off, load256(y[i].qs + 128 * h + 32 * p));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(pr, mk_scale2(sc[8 * h + 2 * p], sc[8 * h + 2 * p + 1])));
             }
         }
-        sumi = _mm256_sub_epi32(sumi, _mm256_slli_epi32(scales_x_bsums(sc, y[i].bsums), 2));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * fp16_to_fp32(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
     *s = hsum_ps8(acc);
 }
 
+/* Q2_K: per block the mins (8 lanes of 2 sub-blocks) and then the scaled sums into the same lanes. */
 SIMD_FN void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_q2_K *x = vx;
     const block_q8_K *y = vy;
     const __m256i m3 = _mm256_set1_epi8(3);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
         const __m128i scb = _mm_loadu_si128((const __m128i *)x[i].scales);
         const __m128i mins = _mm_and_si128(_mm_srli_epi16(scb, 4), _mm_set1_epi8(0xF));
         const __m256i pm = _mm256_madd_epi16(_mm256_cvtepu8_epi16(mins), load256(y[i].bsums));
-        accm = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].dmin) * y[i].d), _mm256_cvtepi32_ps(pm), accm);
+        const float d = y[i].d * fp16_to_fp32(x[i].d), dmin = -y[i].d * fp16_to_fp32(x[i].dmin);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(pm), acc);
         __m256i sumi = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i q = load256(x[i].qs + 32 * h);
@@ -333,9 +444,9 @@ SIMD_FN void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void 
                                                          mk_scale2(x[i].scales[g] & 0xF, x[i].scales[g + 1] & 0xF)));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
     }
-    *s = hsum_ps8(acc) - hsum_ps8(accm);
+    *s = hsum_ps8(acc);
 }
 
 /* ---- IQ2_XXS x Q8_K ----------------------------------------------------------------- */
@@ -369,6 +480,44 @@ SIMD_FN void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const vo
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
     *s = 0.125f * hsum_ps8(acc);
+}
+
+
+SIMD_FN void vec_dot4_iq2_xxs_q8_K_simd(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
+{
+    const block_iq2_xxs *x = vx;
+    ROWS4(block_q8_K, y, vy, ys);
+    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i one = _mm256_set1_epi8(1);
+    __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
+    for (int i = 0; i < n / QK_K; i++) {
+        __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                            _mm256_setzero_si256() };
+        for (int g = 0; g < QK_K / 32; g++) {
+            uint32_t aux[2];
+            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
+            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
+                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
+                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
+                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
+            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
+                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
+                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
+            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
+            const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits), one);
+            const __m256i ls = _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1));
+            for (int r = 0; r < 4; r++) {
+                const __m256i q8 = _mm256_sign_epi8(load256(y[r][i].qs + 32 * g), sgn);
+                sumi[r] = _mm256_add_epi32(sumi[r], dot_scaled(grid, q8, ls));
+            }
+        }
+        const float d = fp16_to_fp32(x[i].d);
+        for (int r = 0; r < 4; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(d * y[r][i].d), _mm256_cvtepi32_ps(sumi[r]), acc[r]);
+    }
+    for (int r = 0; r < 4; r++)
+        s[r * ss] = 0.125f * hsum_ps8(acc[r]);
 }
 
 #endif

@@ -408,6 +408,27 @@ fail_names:
     return NULL;
 }
 
+struct model *model_from_gguf(struct gguf *g)
+{
+    struct model *m = calloc(1, sizeof *m);
+    if (!m || !(m->shards = calloc(1, sizeof *m->shards))) {
+        err_errno("out of memory");
+        free(m);
+        gguf_close(g);
+        return NULL;
+    }
+    m->shards[0] = g;
+    m->n_shards = 1;
+    m->meta = g;
+    for (uint64_t t = 0; t < g->n_tensors; t++)
+        m->weight_bytes += g->tensors[t].size;
+    if (model_hparams(g, &m->hp) || bind_all(m)) {
+        model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 void model_free(struct model *m)
 {
     if (!m)

@@ -72,6 +72,11 @@ struct model {
 struct model *model_open(const char *const *paths, int n_paths);
 void model_free(struct model *m);
 
+/* The same checks on one parsed GGUF (gguf_parse), which the model takes
+ * over (closed by model_free, or here on failure). For the fuzzer and
+ * in-memory models. */
+struct model *model_from_gguf(struct gguf *g);
+
 /* Hyper-parameters from a parsed header alone (also for `inspect`/`pull`). */
 int model_hparams(const struct gguf *g, struct llama_hparams *hp);
 

@@ -44,6 +44,14 @@ check "inspect config.format gguf" grep -q '"format":.*"gguf"' <<<"$out"
 check "inspect config.gguf holds key/values as strings" grep -q '"llama.block_count":.*"5"' <<<"$out"
 check "inspect leaves out arrays over 50 items" bash -c "! grep -q 'tokenizer.ggml.tokens' <<<'$out'"
 check "inspect created is a unix time" grep -Eq '"created":[[:space:]]+[0-9]{10}' <<<"$out"
+check "inspect memory: KV = 2 x layers x ctx x kv_heads x head_dim x 2 bytes, weights below the file size" python3 -c '
+import json, os, sys
+d = json.loads(sys.argv[1]); m = d["memory"]
+assert m["kv_type"] == "f16" and 1 <= m["context"] <= 4096, m
+assert m["kv_cache"] == 2 * 5 * m["context"] * 4 * 8 * 2, m
+assert 0 < m["weights"] < os.path.getsize(sys.argv[2]), m
+assert m["total"] == m["weights"] + m["kv_cache"] + m["compute"] and m["fits"] is True, m
+' "$out" "$FIXTURES/real/stories260K.gguf"
 id=$(model inspect stories:260K | sed -n 's/.*"id":[^"]*"sha256:\([0-9a-f]*\)".*/\1/p')
 check "model ID is the manifest digest" test -f "$MODEL_HOME/blobs/sha256/$id"
 man=$(cat "$MODEL_HOME/blobs/sha256/$id")

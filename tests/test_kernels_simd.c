@@ -3,9 +3,8 @@
  * on random data, at every level this CPU has, plus the level choice
  * (MODEL_CPU, capping at what the CPU supports).
  *
- * The SIMD kernels form the same integer sums and differ only in the order
- * of float additions, so the allowed difference is float summation error:
- * a few ulps of the sum of |terms|.
+ * The SIMD kernels keep the reference's integer lanes and float operations
+ * (llama.cpp's x86 order), so every level must return the same bits.
  */
 #include "test.h"
 
@@ -16,6 +15,7 @@
 #include "../kernels/cpu.h"
 #include "../kernels/dispatch.h"
 #include "../kernels/matmul.h"
+#include "../kernels/quant.h"
 
 static const uint32_t types[] = {
     GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q2_K,
@@ -58,7 +58,7 @@ static void check_level(int level)
                 tr->vec_dot(n, &got, w, q);
                 double rel = fabs((double)got - ref) / (mag > 0 ? mag : 1);
                 worst = rel > worst ? rel : worst;
-                if (!(rel <= 1e-6))
+                if (memcmp(&got, &ref, sizeof got))
                     test_fail_at(__FILE__, __LINE__, "%s n=%d at %s: %.9g vs reference %.9g (rel %g)", tr->name, n,
                                  kern_cpu_level_name(level), got, ref, rel);
             }
@@ -70,6 +70,97 @@ static void check_level(int level)
     free(y);
     free(wd);
     free(yd);
+}
+
+/* The 4-row kernels against 4 reference dots, at every level that has them. */
+static void check_dot4(int level)
+{
+    CHECK_INT(kern_cpu_use(level), 0);
+    const int n = 1024;
+    size_t cap = ggml_row_size(GGML_TYPE_F32, n);
+    char *w = malloc(cap), *q = malloc(4 * cap);
+    float *y = malloc(sizeof(float) * n);
+    double *wd = malloc(sizeof(double) * n);
+    tl_seed(200 + (uint64_t)level);
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        kern_vec_dot4_fn dot4 = kern_get_dot4(types[t]);
+        if (!dot4)
+            continue;
+        const struct ggml_type_traits *tr = ggml_get_type_traits(types[t]);
+        const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
+        const size_t arow = ggml_row_size(tr->vec_dot_type, n);
+        double worst = 0;
+        for (int rep = 0; rep < 4; rep++) {
+            tl_random_blocks(types[t], w, n);
+            for (int r = 0; r < 4; r++) {
+                for (int i = 0; i < n; i++)
+                    y[i] = tl_gauss();
+                at->from_float(y, q + r * arow, n);
+            }
+            float got[8], ref;
+            dot4(n, got, 2, w, q, arow); /* stride 2: outputs 0, 2, 4, 6 */
+            tl_dequant(types[t], w, wd, n);
+            for (int r = 0; r < 4; r++) {
+                tr->vec_dot_ref(n, &ref, w, q + r * arow);
+                at->to_float(q + r * arow, y, n);
+                double mag = 0;
+                for (int i = 0; i < n; i++)
+                    mag += fabs(wd[i] * y[i]);
+                double rel = fabs((double)got[2 * r] - ref) / mag;
+                worst = rel > worst ? rel : worst;
+                if (memcmp(&got[2 * r], &ref, sizeof ref))
+                    test_fail_at(__FILE__, __LINE__, "%s dot4 row %d at %s: %.9g vs %.9g", tr->name, r,
+                                 kern_cpu_level_name(level), got[2 * r], ref);
+            }
+        }
+        printf("    %-6s %-8s 4-row kernel max |diff| / sum|w*y| %.2g\n", kern_cpu_level_name(level), tr->name, worst);
+    }
+    free(wd);
+    free(w);
+    free(q);
+    free(y);
+}
+
+/* The single-row orders of the float types, bit for bit at every level. */
+TEST(single_row_dots_match_reference)
+{
+    static const uint32_t ft[] = { GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16 };
+    static const ggml_vec_dot_fn refs[] = { vec_dot_f32_single_ref, vec_dot_f16_single_ref, vec_dot_bf16_single_ref };
+    const int lens[] = { 1, 63, 64, 100, 256, 4096 };
+    char *w = malloc(4 * 4096), *q = malloc(4 * 4096);
+    tl_seed(300);
+    for (int level = KERN_CPU_SCALAR; level <= kern_cpu_best(); level++) {
+        CHECK_INT(kern_cpu_use(level), 0);
+        for (int t = 0; t < 3; t++) {
+            ggml_vec_dot_fn f = kern_vec_dot_single(ft[t]);
+            CHECK(f != NULL);
+            if (level > KERN_CPU_SCALAR && f == refs[t])
+                test_fail_at(__FILE__, __LINE__, "%s: no SIMD single-row dot at %s", ggml_type_name(ft[t]),
+                             kern_cpu_level_name(level));
+            for (int li = 0; li < 6; li++) {
+                tl_random_blocks(ft[t], w, lens[li]);
+                tl_random_blocks(ft[t], q, lens[li]);
+                float a = 0, b = 0;
+                f(lens[li], &a, w, q);
+                refs[t](lens[li], &b, w, q);
+                if (memcmp(&a, &b, sizeof a))
+                    test_fail_at(__FILE__, __LINE__, "%s n=%d at %s: %.9g vs %.9g", ggml_type_name(ft[t]), lens[li],
+                                 kern_cpu_level_name(level), a, b);
+            }
+        }
+    }
+    CHECK(kern_vec_dot_single(GGML_TYPE_Q4_K) == ggml_get_type_traits(GGML_TYPE_Q4_K)->vec_dot);
+    CHECK(kern_vec_dot_single(GGML_TYPE_IQ2_XS) == NULL);
+    free(w);
+    free(q);
+}
+
+TEST(four_row_kernels_match_reference)
+{
+    for (int level = KERN_CPU_AVX2; level <= kern_cpu_best(); level++)
+        check_dot4(level);
+    CHECK_INT(kern_cpu_use(KERN_CPU_SCALAR), 0);
+    CHECK(kern_get_dot4(GGML_TYPE_Q4_K) == NULL);
 }
 
 TEST(scalar_level_is_the_reference)
@@ -97,22 +188,29 @@ TEST(avx512_matches_reference)
 
 TEST(matmul_same_at_every_level)
 {
-    const int64_t N = 19, K = 512, M = 3;
+    const int64_t N = 19, K = 512, M = 7; /* one group of 4 rows and 3 single rows */
     tl_seed(7);
-    size_t wrow = ggml_row_size(GGML_TYPE_Q4_K, K);
+    size_t wrow = ggml_row_size(GGML_TYPE_F32, K);
     char *W = malloc(wrow * N);
     float *x = malloc(sizeof(float) * K * M), *o0 = malloc(sizeof(float) * N * M), *o1 = malloc(sizeof(float) * N * M);
-    for (int64_t r = 0; r < N; r++)
-        tl_random_blocks(GGML_TYPE_Q4_K, W + r * wrow, K);
     for (int64_t i = 0; i < K * M; i++)
         x[i] = tl_gauss();
-    CHECK_INT(kern_cpu_use(KERN_CPU_SCALAR), 0);
-    CHECK_INT(kern_matmul(GGML_TYPE_Q4_K, W, N, K, x, M, o0), 0);
-    for (int level = KERN_CPU_AVX2; level <= kern_cpu_best(); level++) {
-        CHECK_INT(kern_cpu_use(level), 0);
-        CHECK_INT(kern_matmul(GGML_TYPE_Q4_K, W, N, K, x, M, o1), 0);
-        for (int64_t i = 0; i < N * M; i++)
-            CHECK_NEAR(o1[i], o0[i], 1e-4 * (fabs(o0[i]) + 1));
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        wrow = ggml_row_size(types[t], K);
+        for (int64_t r = 0; r < N; r++)
+            tl_random_blocks(types[t], W + r * wrow, K);
+        CHECK_INT(kern_cpu_use(KERN_CPU_SCALAR), 0);
+        CHECK_INT(kern_matmul(types[t], W, N, K, x, M, o0), 0);
+        for (int level = KERN_CPU_AVX2; level <= kern_cpu_best(); level++) {
+            CHECK_INT(kern_cpu_use(level), 0);
+            CHECK_INT(kern_matmul(types[t], W, N, K, x, M, o1), 0);
+            int bad = 0;
+            for (int64_t i = 0; i < N * M; i++)
+                bad += memcmp(&o1[i], &o0[i], sizeof o0[i]) != 0;
+            if (bad)
+                test_fail_at(__FILE__, __LINE__, "%s at %s: %d outputs differ from scalar", ggml_type_name(types[t]),
+                             kern_cpu_level_name(level), bad);
+        }
     }
     free(W);
     free(x);
