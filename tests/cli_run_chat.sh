@@ -88,6 +88,12 @@ check "Ctrl-C: one-shot exits 130" test "$rc" -eq 130
 check "Ctrl-C: what was generated is printed" test "$(wc -c <"$TMP/int.err")" -gt 20
 check "Ctrl-C: no sanitizer report" bash -c "! grep -q Sanitizer '$TMP/int.err'"
 
+# --- a chat template shipped in the artifact wins over the GGUF's ---
+printf '%s' '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}' >"$TMP/tmpl.jinja"
+model package --gguf "$TINY" --chat-template "$TMP/tmpl.jinja" tinytmpl >/dev/null 2>&1
+run_split tinytmpl "Hello" -n 2 --temp 0 --verbose-prompt
+check "the artifact's template is used" grep -qx '\[user\]Hello\[assistant\]' "$err"
+
 # --- errors name cause and fix ---
 expect_error "unknown flag is a usage error" 'unknown option' model run "$TINY" --no-such-flag hi
 model run "$TINY" --no-such-flag hi >/dev/null 2>&1
