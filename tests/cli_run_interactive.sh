@@ -13,13 +13,17 @@ if ! command -v tmux >/dev/null; then
 fi
 
 TINY=$FIXTURES/models/tiny-q4_k_m.gguf
-SOCK=model-test-$$
-T="tmux -L $SOCK"
+N_START=0
+T="tmux -L model-test-$$-0"
 trap '$T kill-server 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 
-# start CMD: a fresh 160x50 terminal running CMD; its exit status lands in $TMP/rc
+# start CMD: a fresh 160x50 terminal (a new tmux server each time, so a
+# server still shutting down is never reused) running CMD; its exit status
+# lands in $TMP/rc
 start() {
     $T kill-server 2>/dev/null
+    N_START=$((N_START + 1))
+    T="tmux -L model-test-$$-$N_START"
     rm -f "$TMP/rc"
     $T new-session -d -s s -x 160 -y 50 \
         "cd '$PWD' && MODEL_HOME='$MODEL_HOME' ASAN_OPTIONS='$ASAN_OPTIONS' NO_COLOR= TERM=xterm $*; echo \$? >'$TMP/rc'; sleep 60"
@@ -110,6 +114,25 @@ keys "/bye" Enter
 check "/bye exits" exited
 check "/bye exits 0" test "$(cat "$TMP/rc" 2>/dev/null)" = 0
 check "the history file (libedit format) is in the store root" grep -q 'Tell.040me.040a.040very' "$MODEL_HOME/history"
+
+# a small context: old exchanges are dropped with a notice, the first one stays
+start "$MODEL" run "$TINY" --temp 0 -n 4 -c 96 --verbose-prompt
+check "small context session: prompt" wait_prompt 1
+for i in 1 2 3 4 5 6 7 8; do
+    keys "question number $i about the weather in the mountains" Enter
+    wait_prompt $((i + 1)) >/dev/null || break
+done
+check "the context full: a notice says old messages were dropped" wait_for 'dropped the [0-9]+ oldest messages? to fit the context of 96 tokens'
+last=$(screen | awk '/^--- prompt/ {b=""} {b=b $0 "\n"} END {print b}' | sed -n '/^--- prompt/,/^--- token ids/p')
+check "the last prompt keeps the first question" grep -q 'question number 1 about' <<<"$last"
+check "the last prompt lost the second question" bash -c "! grep -q 'question number 2 about' <<<\"\$1\"" _ "$last"
+check "the last prompt has the newest question" grep -q 'question number [0-9] about.*<｜Assistant｜><think>$' <<<"$last"
+keys "/show info" Enter
+check "/show info after dropping" wait_for '^    messages +[0-9]+$'
+n=$(screen | sed -n 's/^    messages \+\([0-9]\+\)$/\1/p' | tail -n 1)
+check "fewer messages than were exchanged" test "${n:-99}" -lt 16
+keys "/bye" Enter
+check "small context session: /bye" exited
 
 # a stored model: /show info names the artifact's context and `model configure`'s values
 model package --gguf "$TINY" --context-size 256 tinyc >/dev/null 2>&1
