@@ -56,8 +56,7 @@ static void show(const char *name, const struct store_model *m, const struct sto
 int cmd_configure(int argc, const char **argv)
 {
     static const char *const usage[] = {
-        "model configure MODEL [--context-size N] [--temperature T] [--top-p P] [--top-k K] [--min-p P]",
-        "                      [--repeat-penalty R] [--seed S] [--max-tokens N]",
+        "model configure MODEL [--context-size N] [--temperature T] [--top-p P] [--top-k K] [...]",
         "model configure MODEL --show [--json]",
         "model configure MODEL --reset",
         NULL,

@@ -480,7 +480,7 @@ int cmd_run_chat(int argc, const char **argv)
         OPT_INT(0, "top-k", &fl.top_k, "K", "sample from the K most likely tokens (default 40; 0: off)"),
         OPT_FLOAT(0, "top-p", &fl.top_p, "P", "nucleus sampling threshold (default: the model's, else 0.95)"),
         OPT_FLOAT(0, "min-p", &fl.min_p, "P", "drop tokens below P times the best one's probability (default 0.05)"),
-        OPT_FLOAT(0, "repeat-penalty", &fl.repeat_penalty, "R", "penalise the last 64 tokens' repeats (default 1: off)"),
+        OPT_FLOAT(0, "repeat-penalty", &fl.repeat_penalty, "R", "penalise repeats of recent tokens (default 1: off)"),
         OPT_INT(0, "repeat-last-n", &fl.repeat_last_n, "N", "how many recent tokens the penalty looks at (default 64)"),
         OPT_INT64(0, "seed", &fl.seed, "S", "random seed, for repeatable answers (default: random)"),
         OPT_LIST(0, "stop", &stops, "TEXT", "stop when the model writes TEXT (may be repeated)"),
