@@ -163,7 +163,8 @@ int run_chat_turn(struct run_chat *rc, enum session_stop *stop)
     }
     const cJSON *e;
     cJSON_ArrayForEach(e, rc->conv) cJSON_AddItemToArray(turn, cJSON_Duplicate(e, 1));
-    if (rc->system && rc->params.fold_system && session_fold_system(turn) > 0 && !rc->folded_notice_shown) {
+    if (rc->system && (rc->params.fold_system || rc->fold_forced) && session_fold_system(turn) > 0 &&
+        !rc->folded_notice_shown) {
         note("%s models are trained without a system prompt: it was put at the start of the first message",
              rc->params.family ? rc->params.family : "these");
         rc->folded_notice_shown = 1;
@@ -176,6 +177,15 @@ int run_chat_turn(struct run_chat *rc, enum session_stop *stop)
     display_begin(&rc->disp);
     int ok = session_chat(rc->sess, turn, &rq, &r);
     cJSON_Delete(turn);
+    if (ok < 0 && rc->system && !rc->fold_forced && !rc->params.fold_system && strcasestr(err_msg(), "system") &&
+        strstr(err_msg(), "chat template")) {
+        /* the template refuses a system role (Gemma, some Mistral versions): fold it and try again */
+        note("this model's chat template takes no system prompt (%s): it goes at the start of the first message",
+             err_msg());
+        rc->fold_forced = 1;
+        rc->folded_notice_shown = 1;
+        return run_chat_turn(rc, stop);
+    }
     if (ok < 0) {
         display_end(&rc->disp);
         /* the turn never happened: take the user message back */

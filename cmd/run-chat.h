@@ -36,6 +36,7 @@ struct run_chat {
     double load_s;
     char *system;                         /* system prompt (malloc'd) or NULL */
     int folded_notice_shown;
+    int fold_forced;                      /* the template refused a system message: fold it */
     cJSON *conv;                          /* the conversation, without the system prompt */
     const char **stops;
     int n_stops;

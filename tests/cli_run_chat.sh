@@ -94,6 +94,13 @@ model package --gguf "$TINY" --chat-template "$TMP/tmpl.jinja" tinytmpl >/dev/nu
 run_split tinytmpl "Hello" -n 2 --temp 0 --verbose-prompt
 check "the artifact's template is used" grep -qx '\[user\]Hello\[assistant\]' "$err"
 
+# --- a template that refuses a system role (Gemma 2): the system prompt is folded, with a notice ---
+model package --gguf "$TINY" --chat-template tests/data/templates/gemma2.jinja gemma >/dev/null 2>&1
+run_split gemma --system "Be brief." "Hi" -n 2 --temp 0 --verbose-prompt
+check "system refused by the template: still answers" test "$rc" -eq 0
+check "system refused by the template: notice" grep -q 'takes no system prompt' "$err"
+check "system refused by the template: folded into the user turn" grep -qx 'Be brief.' "$err"
+
 # --- errors name cause and fix ---
 expect_error "unknown flag is a usage error" 'unknown option' model run "$TINY" --no-such-flag hi
 model run "$TINY" --no-such-flag hi >/dev/null 2>&1
