@@ -27,13 +27,13 @@ LDLIBS  := $(PKG_LIBS) -lm -pthread
 AVX2_FLAGS   := -mavx2 -mfma -mf16c -mavxvnni
 AVX512_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mavx512bf16 -mfma -mf16c -mavx2
 
-LIB_DIRS := common kernels runtime store registry
+LIB_DIRS := common kernels runtime store registry server
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)) $(filter-out cmd/model.c,$(wildcard cmd/*.c))
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_NAMES := $(patsubst tests/%.c,%,$(TEST_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 
-.PHONY: all test bench fuzz demo deps install uninstall clean print-test-deps
+.PHONY: all test bench fuzz demo deps deps-demo install uninstall clean print-test-deps
 all: bin/model
 
 # --- per-flavour object rules -------------------------------------------------
@@ -99,7 +99,11 @@ DEB_TEST  := clang python3 python3-jinja2 tmux docker-registry skopeo apache2-ut
 deps:
 	@bash scripts/install-deps.sh $(DEB_BUILD)
 
-demo: deps
+DEB_DEMO  := docker-registry curl python3
+deps-demo: deps
+	@bash scripts/install-deps.sh $(DEB_DEMO)
+
+demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh
 

@@ -5,10 +5,12 @@
  */
 #include "chat-template.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/err.h"
+#include "gguf.h"
 #include "jinja.h"
 
 struct chat_template {
@@ -183,4 +185,60 @@ const char *chat_family_name(enum chat_family f)
     case CHAT_FAMILY_PHI: return "phi";
     default: return "unknown";
     }
+}
+
+char *chat_template_from_gguf(const struct gguf *g, const char *name)
+{
+    char key[256];
+    if (name && *name)
+        snprintf(key, sizeof key, "tokenizer.chat_template.%s", name);
+    else
+        snprintf(key, sizeof key, "tokenizer.chat_template");
+    struct gguf_str s;
+    int r = gguf_get_str(g, key, &s);
+    if (r != 0) {
+        if (r > 0)
+            err_set("the model has no %s", key);
+        return NULL;
+    }
+    char *out = gguf_strdup(s);
+    if (!out)
+        err_set("out of memory reading %s", key);
+    return out;
+}
+
+static int token_text(const struct gguf *g, const struct gguf_array *toks, const char *key, char **out)
+{
+    uint32_t id;
+    *out = NULL;
+    int r = gguf_get_u32(g, key, &id);
+    if (r < 0)
+        return -1;
+    if (r > 0 || !toks) {
+        *out = strdup("");
+    } else {
+        if (id >= toks->n)
+            return err_set("%s = %u is past the end of tokenizer.ggml.tokens (%llu tokens)", key, id,
+                           (unsigned long long)toks->n);
+        *out = gguf_strdup(toks->strs[id]);
+    }
+    if (!*out)
+        return err_set("out of memory reading %s", key);
+    return 0;
+}
+
+int chat_special_tokens_from_gguf(const struct gguf *g, char **bos, char **eos)
+{
+    const struct gguf_array *toks = NULL;
+    *bos = *eos = NULL;
+    if (gguf_get_arr(g, "tokenizer.ggml.tokens", GGUF_STRING, &toks) < 0)
+        return -1;
+    if (token_text(g, toks, "tokenizer.ggml.bos_token_id", bos) < 0 ||
+        token_text(g, toks, "tokenizer.ggml.eos_token_id", eos) < 0) {
+        free(*bos);
+        free(*eos);
+        *bos = *eos = NULL;
+        return -1;
+    }
+    return 0;
 }

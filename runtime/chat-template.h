@@ -66,6 +66,19 @@ const char *chat_template_default(void);
  * notice may be NULL. */
 const char *chat_template_or_default(const char *source, const char **notice);
 
+struct gguf;
+
+/* The chat template a GGUF carries: tokenizer.chat_template, or with a name,
+ * tokenizer.chat_template.NAME (e.g. "tool_use"). malloc'd; NULL when the key
+ * is absent (err_msg() names it) or not a string. */
+char *chat_template_from_gguf(const struct gguf *g, const char *name);
+
+/* The text of the BOS and EOS tokens (tokenizer.ggml.bos_token_id /
+ * eos_token_id in tokenizer.ggml.tokens), as the template's bos_token and
+ * eos_token. Each malloc'd, "" when the GGUF does not say; 0, or -1 with
+ * err_msg() when an id is out of range or out of memory. */
+int chat_special_tokens_from_gguf(const struct gguf *g, char **bos, char **eos);
+
 /* The prompt format a template implements, told from marker strings in its
  * source; for choosing defaults (stop strings, reasoning display), never
  * for rendering. */

@@ -3,14 +3,14 @@
  * template can call, with Jinja2's (and Python's) behaviour.
  *
  * Filters: abs attr capitalize count d default dictsort e escape first float
- *   indent int items join last length list lower map max min reject
+ *   format indent int items join last length list lower map max min reject
  *   rejectattr replace reverse round safe select selectattr sort string sum
  *   title tojson trim unique upper
  * Tests: boolean callable defined divisibleby eq equalto even false float ge
  *   gt greaterthan in integer iterable le lower lt lessthan mapping ne none
  *   number odd sameas sequence string true undefined upper
  * Methods: str.strip lstrip rstrip split rsplit splitlines startswith endswith
- *   replace upper lower title capitalize find rfind count join isdigit
+ *   replace upper lower title capitalize find rfind count join format isdigit
  *   isalpha isalnum isspace isupper islower; dict.items keys values get
  * Globals: range namespace dict raise_exception strftime_now
  *
@@ -335,8 +335,8 @@ int jtest_apply(struct jctx *c, const char *t, struct jval v, struct jval *argv,
         return v.t == JT_STR || v.t == JT_LIST || v.t == JT_DICT || v.t == JT_UNDEF;
     if (T("sequence"))
         return v.t == JT_STR || v.t == JT_LIST || v.t == JT_DICT || v.t == JT_UNDEF;
-    if (T("callable"))
-        return v.t == JT_MACRO || v.t == JT_FUNC;
+    if (T("callable"))                       /* Jinja2's Undefined has __call__ */
+        return v.t == JT_MACRO || v.t == JT_FUNC || v.t == JT_UNDEF;
     if (T("lower") || T("upper")) {
         if (v.t != JT_STR)
             return 0;
@@ -392,7 +392,7 @@ int jtest_apply(struct jctx *c, const char *t, struct jval v, struct jval *argv,
 /* ---- filters --------------------------------------------------------------------- */
 
 static const char *const filter_names[] = {
-    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float",
+    "abs", "attr", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "format",
     "indent", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "reject",
     "rejectattr", "replace", "reverse", "round", "safe", "select", "selectattr", "sort", "string", "sum",
     "title", "tojson", "trim", "unique", "upper", NULL
@@ -472,6 +472,8 @@ static struct jval parse_int(struct jctx *c, struct jval v, struct jval def)
         long long x = strtoll(s, &end, 10);
         if (*end == 0)
             return jv_int(x);
+        if (strspn(s, "0123456789+-.eE") != t.u.s->n)   /* no hex, inf or nan */
+            return def;
         double f = strtod(s, &end);
         if (*end == 0 && f > -9.2e18 && f < 9.2e18)
             return jv_int((int64_t)f);
@@ -682,6 +684,15 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
         struct jval l = to_list(c, v);
         for (size_t i = 0; i < l.u.l->n; i++) {
             struct jval x = attr.t == JT_UNDEF ? l.u.l->v[i] : attr_path(c, l.u.l->v[i], attr);
+            if (acc.t == JT_LIST && x.t == JT_LIST) {
+                struct jval cat = jv_list(c, acc.u.l->n + x.u.l->n);
+                for (size_t k = 0; k < acc.u.l->n; k++)
+                    jl_push(c, cat.u.l, acc.u.l->v[k]);
+                for (size_t k = 0; k < x.u.l->n; k++)
+                    jl_push(c, cat.u.l, x.u.l->v[k]);
+                acc = cat;
+                continue;
+            }
             if (!jv_is_number(x) || !jv_is_number(acc))
                 jthrow(c, "unsupported operand type(s) for +: '%s' and '%s'", jv_typename(acc), jv_typename(x));
             if ((acc.t == JT_INT || acc.t == JT_BOOL) && (x.t == JT_INT || x.t == JT_BOOL)) {
@@ -710,8 +721,11 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
             jl_push(c, r.u.l, l.u.l->v[i]);
         return r;
     }
-    if (F("attr"))
-        return jget_attr(c, v, need_str(c, arg(a, 0, "name", jv_undef("attr() needs a name")), "name").u.s->p);
+    if (F("attr")) {                         /* attributes only: dict keys are not attributes */
+        const char *nm = need_str(c, arg(a, 0, "name", jv_undef("attr() needs a name")), "name").u.s->p;
+        jv_require(c, v);
+        return v.t == JT_NS ? jget_attr(c, v, nm) : jv_undef("object has no such attribute");
+    }
     if (F("int"))
         return parse_int(c, v, arg(a, 0, "default", jv_int(0)));
     if (F("float")) {
@@ -724,7 +738,7 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
             struct jval t = do_strip(c, v, jv_none(), 3);
             char *end;
             double d = strtod(t.u.s->p, &end);
-            if (t.u.s->n && *end == 0)
+            if (t.u.s->n && *end == 0 && strspn(t.u.s->p, "0123456789+-.eE") == t.u.s->n)
                 return jv_float(d);
         }
         return def;
@@ -808,6 +822,22 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
         return map_case(c, s, 4);
     if (F("e") || F("escape"))
         return html_escape(c, s);
+    if (F("format")) {                       /* "%s, %s"|format(a, b): printf style */
+        if (nargs && nkw)
+            jthrow(c, "can't handle positional and keyword arguments at the same time");
+        struct jval t;
+        if (nkw) {
+            t = jv_dict(c, nkw);
+            for (size_t i = 0; i < nkw; i++)
+                jd_set_str(c, t.u.d, kwn[i], kwv[i]);
+        } else {
+            t = jv_list(c, nargs);
+            t.u.l->tuple = 1;
+            for (size_t i = 0; i < nargs; i++)
+                jl_push(c, t.u.l, argv[i]);
+        }
+        return jformat_percent(c, s, t);
+    }
     if (F("replace")) {
         struct jval cnt = arg(a, 2, "count", jv_none());
         return str_replace(c, s, arg(a, 0, "old", jv_undef("replace() needs 2 arguments")),
@@ -969,6 +999,8 @@ static int str_method(struct jctx *c, struct jval s, const char *m, const struct
         struct jval cnt = arg(a, 2, "count", jv_int(-1));
         *out = str_replace(c, s, arg(a, 0, NULL, jv_undef("replace() needs 2 arguments")),
                            arg(a, 1, NULL, jv_undef("replace() needs 2 arguments")), need_int(c, cnt, "count"));
+    } else if (M("format")) {
+        *out = jformat_brace(c, s, a->v, a->n, a->kwn, a->kwv, a->nkw);
     } else if (M("upper")) {
         *out = map_case(c, s, 1);
     } else if (M("lower")) {
@@ -1073,17 +1105,23 @@ int jglobal_lookup(const char *name, struct jval *out)
     for (int i = 0; names[i]; i++) {
         if (!strcmp(name, names[i])) {
             out->t = JT_FUNC;
-            out->u.fn = i;
+            out->u.fn.id = i;
+            out->u.fn.arg = 0;
             return 1;
         }
     }
     return 0;
 }
 
-struct jval jfunc_call(struct jctx *c, int fn, struct jval *argv, size_t nargs, const char **kwn,
+struct jval jfunc_call(struct jctx *c, struct jval f, struct jval *argv, size_t nargs, const char **kwn,
                        struct jval *kwv, size_t nkw)
 {
+    int fn = f.u.fn.id;
     switch (fn) {
+    case JF_CYCLE:
+        if (nargs == 0)
+            jthrow(c, "no items for cycling given");
+        return argv[(size_t)(f.u.fn.arg % (int64_t)nargs)];
     case JF_RANGE: {
         if (nargs < 1 || nargs > 3 || nkw)
             jthrow(c, "range() takes 1 to 3 integer arguments");
@@ -1127,13 +1165,13 @@ struct jval jfunc_call(struct jctx *c, int fn, struct jval *argv, size_t nargs, 
         jthrow(c, "%s", m.u.s->p);
     }
     case JF_STRFTIME: {
-        struct jval f = need_str(c, nargs ? argv[0] : jv_undef("strftime_now() needs a format"), "format");
+        struct jval fs = need_str(c, nargs ? argv[0] : jv_undef("strftime_now() needs a format"), "format");
         time_t now = c->now ? c->now : time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
         char buf[512];
-        size_t n = f.u.s->n ? strftime(buf, sizeof buf, f.u.s->p, &tm) : 0;
-        if (f.u.s->n && n == 0)
+        size_t n = fs.u.s->n ? strftime(buf, sizeof buf, fs.u.s->p, &tm) : 0;
+        if (fs.u.s->n && n == 0)
             jthrow(c, "strftime_now() result too long");
         return jv_str(c, buf, n);
     }

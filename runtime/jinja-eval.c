@@ -330,7 +330,7 @@ static struct jval binary(struct jctx *c, int op, struct jval a, struct jval b)
             return jv_float(op == OP_FLOORDIV ? floor((x - m) / y) : m);
         }
         if (op == OP_MOD && a.t == JT_STR)
-            jthrow(c, "printf-style string formatting ('%%' on a string) is not supported");
+            return jformat_percent(c, a, b);
         break;
     case OP_POW:
         if (ints && ival(b) >= 0) {
@@ -402,7 +402,7 @@ struct jval jcall_value(struct jctx *c, struct jval f, struct jval *args, size_t
     if (f.t == JT_MACRO)
         return jcall_macro(c, f.u.m, args, nargs, kwn, kwv, nkw, NULL);
     if (f.t == JT_FUNC)
-        return jfunc_call(c, f.u.fn, args, nargs, kwn, kwv, nkw);
+        return jfunc_call(c, f, args, nargs, kwn, kwv, nkw);
     jv_require(c, f);
     jthrow(c, "'%s' object is not callable", jv_typename(f));
 }
@@ -705,6 +705,10 @@ static void exec_for(struct jctx *c, struct jscope *s, const struct jnode *n)
         jd_set_str(c, d, "depth0", jv_int(0));
         jd_set_str(c, d, "previtem", i ? items->v[i - 1] : jv_undef("there is no previous item"));
         jd_set_str(c, d, "nextitem", i + 1 < len ? items->v[i + 1] : jv_undef("there is no next item"));
+        struct jval cycle = { .t = JT_FUNC };
+        cycle.u.fn.id = JF_CYCLE;
+        cycle.u.fn.arg = (int64_t)i;
+        jd_set_str(c, d, "cycle", cycle);
         scope_set(c, is, "loop", loop);
         c->loop_ctl = 0;
         jexec(c, is, n->b);

@@ -70,7 +70,7 @@ struct jmacro {
 };
 
 enum jfunc {
-    JF_RANGE, JF_NAMESPACE, JF_RAISE, JF_STRFTIME, JF_DICT, JF_CALLER_, JF_NFUNC
+    JF_RANGE, JF_NAMESPACE, JF_RAISE, JF_STRFTIME, JF_DICT, JF_CYCLE /* loop.cycle: arg = index0 */
 };
 
 struct jval {
@@ -83,7 +83,10 @@ struct jval {
         struct jlist *l;
         struct jdict *d;           /* JT_DICT and JT_NS */
         struct jmacro *m;
-        int fn;                    /* enum jfunc */
+        struct {
+            int id;                /* enum jfunc */
+            int64_t arg;
+        } fn;
         const char *undef;         /* JT_UNDEF: the error to raise when used; NULL = generic */
     } u;
 };
@@ -238,8 +241,16 @@ int jtest_apply(struct jctx *c, const char *name, struct jval v, struct jval *ar
 int jmethod_call(struct jctx *c, struct jval obj, const char *name, struct jval *args, size_t nargs,
                  const char **kwn, struct jval *kwv, size_t nkw, struct jval *out);
 int jglobal_lookup(const char *name, struct jval *out);
-struct jval jfunc_call(struct jctx *c, int fn, struct jval *args, size_t nargs,
+struct jval jfunc_call(struct jctx *c, struct jval fn, struct jval *args, size_t nargs,
                        const char **kwn, struct jval *kwv, size_t nkw);
+
+/* ---- Python string formatting (jinja-format.c) -------------------------------- */
+
+/* fmt % args: args a tuple (list with .tuple set), a dict for %(key)s, or one value. */
+struct jval jformat_percent(struct jctx *c, struct jval fmt, struct jval args);
+/* fmt.format(*args, **kwargs) */
+struct jval jformat_brace(struct jctx *c, struct jval fmt, struct jval *args, size_t nargs, const char **kwn,
+                          struct jval *kwv, size_t nkw);
 
 /* Limits (documented in jinja.h). */
 #define JINJA_MAX_NESTING   256        /* parser recursion */

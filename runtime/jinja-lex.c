@@ -264,23 +264,16 @@ static void lex_tag(struct lx *L, char kind, size_t open_pos)
             tk.n = e - p;
             L->i = e;
         } else if (is_digit(ch)) {
+            /* find the extent first (digits with _ separators, .digits, exponent), then convert */
             size_t e = p;
-            char num[128];
-            size_t k = 0;
             int is_float = 0;
-            while (e < L->n && (is_digit(s[e]) || (s[e] == '_' && e + 1 < L->n && is_digit(s[e + 1])))) {
-                if (s[e] != '_' && k < sizeof num - 1)
-                    num[k++] = s[e];
+            while (e < L->n && (is_digit(s[e]) || (s[e] == '_' && e + 1 < L->n && is_digit(s[e + 1]))))
                 e++;
-            }
             if (e + 1 < L->n && s[e] == '.' && is_digit(s[e + 1])) {
                 is_float = 1;
-                num[k++] = s[e++];
-                while (e < L->n && (is_digit(s[e]) || (s[e] == '_' && e + 1 < L->n && is_digit(s[e + 1])))) {
-                    if (s[e] != '_' && k < sizeof num - 1)
-                        num[k++] = s[e];
+                e++;
+                while (e < L->n && (is_digit(s[e]) || (s[e] == '_' && e + 1 < L->n && is_digit(s[e + 1]))))
                     e++;
-                }
             }
             if (e < L->n && (s[e] == 'e' || s[e] == 'E')) {
                 size_t f = e + 1;
@@ -288,18 +281,19 @@ static void lex_tag(struct lx *L, char kind, size_t open_pos)
                     f++;
                 if (f < L->n && is_digit(s[f])) {
                     is_float = 1;
-                    while (e < f && k < sizeof num - 1)
-                        num[k++] = s[e++];
-                    while (e < L->n && is_digit(s[e])) {
-                        if (k < sizeof num - 1)
-                            num[k++] = s[e];
+                    e = f;
+                    while (e < L->n && is_digit(s[e]))
                         e++;
-                    }
                 }
             }
-            num[k] = 0;
-            if (k >= sizeof num - 1)
+            char num[128];
+            size_t k = 0;
+            if (e - p >= sizeof num)
                 jthrow_at(L->c, p, "number literal too long");
+            for (size_t q = p; q < e; q++)
+                if (s[q] != '_')
+                    num[k++] = s[q];
+            num[k] = 0;
             if (is_float) {
                 tk.t = TK_FLOAT;
                 tk.f = strtod(num, NULL);

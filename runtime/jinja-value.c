@@ -319,7 +319,7 @@ int jv_equal(struct jval a, struct jval b)
         return 1;
     case JT_NS: return a.u.d == b.u.d;
     case JT_MACRO: return a.u.m == b.u.m;
-    case JT_FUNC: return a.u.fn == b.u.fn;
+    case JT_FUNC: return a.u.fn.id == b.u.fn.id && a.u.fn.arg == b.u.fn.arg;
     default: return 0;
     }
 }
@@ -549,6 +549,9 @@ void jv_write_repr(struct jctx *c, struct jbuf *b, struct jval v)
             jv_write_repr(c, b, v.u.d->v[i]);
         }
         jb_putc(c, b, '}');
+        break;
+    case JT_UNDEF:
+        jb_put(c, b, "Undefined", 9);
         break;
     default:
         jv_write_str(c, b, v);

@@ -16,10 +16,17 @@
  * for (tuple unpacking, `if` filter, else, loop.index/index0/revindex/
  * revindex0/first/last/length/previtem/nextitem, break/continue), set (also
  * `set ns.attr = ...` and block set), macro (defaults, keyword arguments),
- * call blocks, filter blocks, generation blocks. Expressions, filters, tests
- * and string/dict methods: those of Jinja2 that chat templates use; see
- * jinja-builtins.c for the list. Globals: range, namespace, dict,
+ * call blocks, filter blocks, generation blocks, loop.cycle. Expressions,
+ * filters, tests and string/dict methods: those of Jinja2 that chat
+ * templates use; see jinja-builtins.c for the list, jinja-format.c for
+ * `'%s' % x`, `|format` and str.format. Globals: range, namespace, dict,
  * raise_exception (renders fail with its message), strftime_now.
+ *
+ * Not supported (a compile or render error, never silent): include, import,
+ * extends, blocks, recursive loops, integers beyond 64 bits (Python has
+ * bigints; here overflow is an error). Case mapping (upper, lower, title) is
+ * ASCII only. JSON numbers that are whole become ints, so an input 1.0
+ * prints as 1 where Python would print 1.0.
  *
  * Semantics follow Jinja2 3.1 with Python's rules for types (so `None + 'x'`
  * is an error, and `{{ [1, 'a'] }}` prints `[1, 'a']`). Undefined values act

@@ -10,6 +10,7 @@
 
 #include "../common/err.h"
 #include "../runtime/chat-template.h"
+#include "../runtime/gguf.h"
 
 #define TDIR "tests/data/templates"
 
@@ -21,90 +22,28 @@ static cJSON *read_json(const char *path)
     return j;
 }
 
-/* tokenizer.chat_template of a GGUF v2/v3 file, read with a minimal walk of
- * the key/values (the runtime's GGUF reader lives in another layer's tests). */
-static char *gguf_chat_template(const char *path)
-{
-    size_t n;
-    char *d = test_read_file(path, &n);
-    if (!d || n < 24 || memcmp(d, "GGUF", 4)) {
-        free(d);
-        return NULL;
-    }
-    const unsigned char *p = (const unsigned char *)d;
-    size_t off = 24, i;
-    uint64_t nkv;
-    memcpy(&nkv, p + 16, 8);
-    static const int fixed[13] = { 1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8 };
-    char *result = NULL;
-    for (uint64_t k = 0; k < nkv && off + 8 <= n; k++) {
-        uint64_t kl;
-        memcpy(&kl, p + off, 8);
-        if (kl > n - off - 8)
-            break;
-        const char *key = d + off + 8;
-        off += 8 + kl;
-        if (off + 4 > n)
-            break;
-        uint32_t t;
-        memcpy(&t, p + off, 4);
-        off += 4;
-        if (t == 8) {
-            uint64_t sl;
-            if (off + 8 > n)
-                break;
-            memcpy(&sl, p + off, 8);
-            if (sl > n - off - 8)
-                break;
-            if (kl == 23 && !memcmp(key, "tokenizer.chat_template", 23)) {
-                result = malloc(sl + 1);
-                memcpy(result, d + off + 8, sl);
-                result[sl] = 0;
-                break;
-            }
-            off += 8 + sl;
-        } else if (t == 9) {
-            uint32_t et;
-            uint64_t cnt;
-            if (off + 12 > n)
-                break;
-            memcpy(&et, p + off, 4);
-            memcpy(&cnt, p + off + 4, 8);
-            off += 12;
-            if (et == 8) {
-                for (i = 0; i < cnt && off + 8 <= n; i++) {
-                    uint64_t sl;
-                    memcpy(&sl, p + off, 8);
-                    if (sl > n - off - 8) {
-                        off = n;
-                        break;
-                    }
-                    off += 8 + sl;
-                }
-            } else if (et < 13 && fixed[et]) {
-                off += (size_t)fixed[et] * cnt;
-            } else {
-                break;
-            }
-        } else if (t < 13 && fixed[t]) {
-            off += (size_t)fixed[t];
-        } else {
-            break;
-        }
-    }
-    free(d);
-    return result;
-}
-
 TEST(r1_fixture_conversations_match_hf)
 {
-    const char *gguf = fixture_path("models/r1-vocab-q4_k_m.gguf");
+    struct gguf *g = gguf_open(fixture_path("models/r1-vocab-q4_k_m.gguf"));
     cJSON *cases = read_json(fixture_path("tokenizer/r1-chat-template-cases.json"));
-    char *tmpl = gguf_chat_template(gguf);
-    if (!cases || !tmpl) {
-        free(tmpl);
+    if (!cases || !g) {
+        gguf_close(g);
         cJSON_Delete(cases);
         SKIP("fixtures r1-vocab-q4_k_m.gguf / r1-chat-template-cases.json not found (MODEL_FIXTURES)");
+    }
+    char *tmpl = chat_template_from_gguf(g, NULL), *bos = NULL, *eos = NULL;
+    CHECK(tmpl != NULL);
+    CHECK_INT(chat_special_tokens_from_gguf(g, &bos, &eos), 0);
+    CHECK_STR(bos, "<\xef\xbd\x9c" "begin\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>");
+    CHECK_STR(eos, "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>");
+    CHECK(chat_template_from_gguf(g, "tool_use") == NULL);
+    CHECK(strstr(err_msg(), "tokenizer.chat_template.tool_use") != NULL);
+    gguf_close(g);
+    if (!tmpl) {
+        free(bos);
+        free(eos);
+        cJSON_Delete(cases);
+        return;
     }
     /* the committed copy is the GGUF's template, byte for byte */
     char *copy = test_read_file(TDIR "/deepseek-r1.jinja", NULL);
@@ -118,8 +57,8 @@ TEST(r1_fixture_conversations_match_hf)
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(cases, "cases")) {
         struct chat_render_opts o = {
-            .bos_token = "<\xef\xbd\x9c" "begin\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>",
-            .eos_token = "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>",
+            .bos_token = bos,
+            .eos_token = eos,
             .add_generation_prompt = cJSON_IsTrue(cJSON_GetObjectItem(c, "add_generation_prompt")),
         };
         char *out = chat_template_apply(ct, cJSON_GetObjectItem(c, "messages"), &o, NULL);
@@ -134,6 +73,8 @@ TEST(r1_fixture_conversations_match_hf)
     CHECK_INT(n, 7);
     chat_template_free(ct);
     free(tmpl);
+    free(bos);
+    free(eos);
     cJSON_Delete(cases);
 }
 
@@ -224,6 +165,7 @@ TEST(golden_templates_match_jinja2)
                 .eos_token = cJSON_GetStringValue(cJSON_GetObjectItem(tok, "eos_token")),
                 .add_generation_prompt = cJSON_IsTrue(cJSON_GetObjectItem(c, "add_generation_prompt")),
                 .tools = cJSON_GetObjectItem(c, "tools"),
+                .extra = cJSON_GetObjectItem(c, "extra"),
                 .now = now,
             };
             size_t len = 0;
@@ -305,7 +247,7 @@ TEST(family_detection)
         enum chat_family f;
     } want[] = {
         { "deepseek-r1", CHAT_FAMILY_DEEPSEEK_R1 }, { "deepseek-r1-reformatted", CHAT_FAMILY_DEEPSEEK_R1 },
-        { "llama3.1", CHAT_FAMILY_LLAMA3 }, { "llama3.2", CHAT_FAMILY_LLAMA3 }, { "qwen2.5", CHAT_FAMILY_CHATML },
+        { "llama3.1", CHAT_FAMILY_LLAMA3 }, { "llama3.2", CHAT_FAMILY_LLAMA3 }, { "qwen2.5", CHAT_FAMILY_CHATML }, { "qwen3", CHAT_FAMILY_CHATML },
         { "chatml", CHAT_FAMILY_CHATML }, { "mistral-v0.3", CHAT_FAMILY_MISTRAL }, { "gemma2", CHAT_FAMILY_GEMMA },
         { "gemma3", CHAT_FAMILY_GEMMA }, { "phi3", CHAT_FAMILY_PHI }, { "phi4", CHAT_FAMILY_PHI },
         { "phi4-mini", CHAT_FAMILY_PHI },
@@ -385,4 +327,24 @@ TEST(errors_name_the_place)
     cJSON_Delete(tools);
     cJSON_Delete(notarray);
     cJSON_Delete(m);
+}
+
+TEST(gguf_without_template_gets_the_default)
+{
+    struct gguf *g = gguf_open(fixture_path("real/stories260K.gguf"));
+    if (!g)
+        SKIP("fixture real/stories260K.gguf not found (MODEL_FIXTURES)");
+    char *tmpl = chat_template_from_gguf(g, NULL);
+    CHECK(tmpl == NULL);
+    CHECK(strstr(err_msg(), "no tokenizer.chat_template") != NULL);
+    const char *notice = NULL;
+    CHECK(chat_template_or_default(tmpl, &notice) == chat_template_default());
+    CHECK(notice != NULL);
+    char *bos, *eos;
+    CHECK_INT(chat_special_tokens_from_gguf(g, &bos, &eos), 0);
+    CHECK_STR(bos, "<s>");
+    CHECK_STR(eos, "</s>");
+    free(bos);
+    free(eos);
+    gguf_close(g);
 }

@@ -12,6 +12,10 @@ for f in "$@"; do
     for m in "$fixtures"/models/*.gguf "$fixtures"/real/*.gguf; do
         [ -e "$m" ] && head -c 65536 "$m" >"$corpus/seed-$(basename "$m")"
     done
+    # and the chat templates, which the Jinja fuzzer starts from
+    for m in tests/data/templates/*.jinja; do
+        [ -e "$m" ] && cp "$m" "$corpus/seed-$(basename "$m")"
+    done
     echo "fuzzing $(basename "$f") for ${secs}s"
     "$f" -max_total_time="$secs" -max_len=131072 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ "$corpus" \
         >build/fuzz/$(basename "$f").log 2>&1 || { rc=1; tail -n 40 build/fuzz/$(basename "$f").log; }

@@ -110,7 +110,8 @@ def main():
                 continue
             try:
                 out = template.render(messages=case["messages"], tools=case.get("tools"), documents=None,
-                                      add_generation_prompt=case["add_generation_prompt"], **tokens)
+                                      add_generation_prompt=case["add_generation_prompt"], **tokens,
+                                      **case.get("extra", {}))
                 kind = "expected"
             except Exception as e:  # the C test expects a failure, and this message for raise_exception
                 out = "%s: %s\n" % (type(e).__name__, e)
