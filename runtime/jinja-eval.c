@@ -506,7 +506,20 @@ static struct jval apply_filter(struct jctx *c, struct jscope *s, const struct j
 
 /* ---- expressions -------------------------------------------------------------------- */
 
+static struct jval eval_node(struct jctx *c, struct jscope *s, const struct jnode *n);
+
+/* Expressions like a + a + ... + a parse into trees as deep as they are long;
+ * the depth bound keeps evaluation off the end of the C stack. */
 struct jval jeval(struct jctx *c, struct jscope *s, const struct jnode *n)
+{
+    if (++c->eval_depth > JINJA_MAX_EVAL_DEPTH)
+        jthrow_at(c, n->pos, "expression nested too deeply (more than %d levels)", JINJA_MAX_EVAL_DEPTH);
+    struct jval v = eval_node(c, s, n);
+    c->eval_depth--;
+    return v;
+}
+
+static struct jval eval_node(struct jctx *c, struct jscope *s, const struct jnode *n)
 {
     step(c, n);
     switch (n->k) {
@@ -628,31 +641,9 @@ struct jval jeval(struct jctx *c, struct jscope *s, const struct jnode *n)
 
 static struct jval iterable_items(struct jctx *c, struct jval v)
 {
-    switch (v.t) {
-    case JT_LIST: return v;
-    case JT_UNDEF: return jv_list(c, 0);
-    case JT_DICT: {
-        struct jval l = jv_list(c, v.u.d->n);
-        for (size_t i = 0; i < v.u.d->n; i++)
-            jl_push(c, l.u.l, v.u.d->k[i]);
-        return l;
-    }
-    case JT_STR: {
-        struct jval l = jv_list(c, v.u.s->n);
-        const char *p = v.u.s->p;
-        size_t n = v.u.s->n;
-        for (size_t i = 0; i < n;) {
-            size_t j = i + 1;
-            while (j < n && ((unsigned char)p[j] & 0xC0) == 0x80)
-                j++;
-            jl_push(c, l.u.l, jv_str(c, p + i, j - i));
-            i = j;
-        }
-        return l;
-    }
-    default:
-        jthrow(c, "'%s' object is not iterable", jv_typename(v));
-    }
+    if (v.t == JT_NS)
+        jthrow(c, "'Namespace' object is not iterable");
+    return jv_to_list(c, v);
 }
 
 static void bind_targets(struct jctx *c, struct jscope *s, const struct jnode *n, struct jval item)
@@ -735,7 +726,20 @@ static struct jval apply_chain(struct jctx *c, struct jscope *s, const struct jn
     return v;
 }
 
+static void exec_node(struct jctx *c, struct jscope *s, const struct jnode *n);
+
+/* Statements count toward the same depth bound as expressions: macro
+ * recursion through nested blocks must not exhaust the C stack either. */
 void jexec(struct jctx *c, struct jscope *s, const struct jnode *n)
+{
+    if (++c->eval_depth > JINJA_MAX_EVAL_DEPTH)
+        jthrow_at(c, n->pos, "template nested too deeply when rendering (more than %d levels)",
+                  JINJA_MAX_EVAL_DEPTH);
+    exec_node(c, s, n);
+    c->eval_depth--;
+}
+
+static void exec_node(struct jctx *c, struct jscope *s, const struct jnode *n)
 {
     step(c, n);
     switch (n->k) {

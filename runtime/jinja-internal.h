@@ -162,6 +162,7 @@ struct jctx {
     size_t max_output;
     uint64_t steps, max_steps;
     int call_depth;
+    int eval_depth;
     time_t now;
     struct jscope *globals;
     int loop_ctl;                  /* 1 = break, 2 = continue pending */
@@ -207,6 +208,21 @@ void jfmt_float(double f, char *out, size_t cap);      /* Python repr of a float
 
 /* Checked for undefined: throws the undefined's message. */
 void jv_require(struct jctx *c, struct jval v);
+struct jval jv_need_str(struct jctx *c, struct jval v, const char *what);   /* throws unless a str */
+int64_t jv_need_int(struct jctx *c, struct jval v, const char *what);       /* int or bool, else throws */
+struct jval jv_to_list(struct jctx *c, struct jval v);  /* iteration order; throws if not iterable */
+
+/* Arguments of a filter, method or function call: positional, then keyword. */
+struct jargs {
+    struct jval *v;
+    size_t n;
+    const char **kwn;
+    struct jval *kwv;
+    size_t nkw;
+};
+/* Positional argument i, else keyword `name`, else `def`. */
+struct jval jarg(const struct jargs *a, size_t i, const char *name, struct jval def);
+int jhas_arg(const struct jargs *a, size_t i, const char *name);
 
 /* UTF-8 code point helpers for indexing and slicing strings like Python. */
 size_t ju_count(const char *s, size_t n);
@@ -244,6 +260,17 @@ int jglobal_lookup(const char *name, struct jval *out);
 struct jval jfunc_call(struct jctx *c, struct jval fn, struct jval *args, size_t nargs,
                        const char **kwn, struct jval *kwv, size_t nkw);
 
+/* ---- Python str operations (jinja-strings.c) ----------------------------------- */
+
+uint32_t ju_decode(const char *s, size_t n, size_t i, size_t *len);   /* code point at byte i */
+struct jval jstr_strip(struct jctx *c, struct jval v, struct jval chars, int which); /* 1 left 2 right 3 both */
+/* mode 0 lower, 1 upper, 2 str.title, 3 capitalize, 4 the title filter (ASCII) */
+struct jval jstr_case(struct jctx *c, struct jval v, int mode);
+struct jval jstr_replace(struct jctx *c, struct jval s, struct jval old, struct jval new, int64_t count);
+struct jval jstr_split(struct jctx *c, struct jval s, struct jval sep, int64_t maxsplit, int from_right);
+int jstr_affix(struct jctx *c, struct jval s, struct jval x, int end);    /* startswith / endswith */
+struct jval jstr_escape_html(struct jctx *c, struct jval v);
+
 /* ---- Python string formatting (jinja-format.c) -------------------------------- */
 
 /* fmt % args: args a tuple (list with .tuple set), a dict for %(key)s, or one value. */
@@ -255,6 +282,7 @@ struct jval jformat_brace(struct jctx *c, struct jval fmt, struct jval *args, si
 /* Limits (documented in jinja.h). */
 #define JINJA_MAX_NESTING   256        /* parser recursion */
 #define JINJA_MAX_CALLS     64         /* macro call depth */
+#define JINJA_MAX_EVAL_DEPTH 600       /* statement + expression evaluation depth */
 #define JINJA_MAX_RANGE     1000000    /* elements of range() / repetition */
 #define JINJA_MAX_STEPS     50000000ull
 

@@ -289,8 +289,16 @@ double jv_num(struct jval v)
     return v.t == JT_FLOAT ? v.u.f : v.t == JT_INT ? (double)v.u.i : v.t == JT_BOOL ? v.u.b : 0.0;
 }
 
-int jv_equal(struct jval a, struct jval b)
+static int equal_at(struct jval a, struct jval b, int depth);
+
+int jv_equal(struct jval a, struct jval b) { return equal_at(a, b, 0); }
+
+/* Values nested deeper than any template needs compare unequal rather than
+ * recursing without bound. */
+static int equal_at(struct jval a, struct jval b, int depth)
 {
+    if (depth > JINJA_MAX_NESTING)
+        return 0;
     if (jv_is_number(a) && jv_is_number(b)) {
         if (a.t != JT_FLOAT && b.t != JT_FLOAT)
             return (a.t == JT_INT ? a.u.i : a.u.b) == (b.t == JT_INT ? b.u.i : b.u.b);
@@ -305,7 +313,7 @@ int jv_equal(struct jval a, struct jval b)
         if (a.u.l->n != b.u.l->n)
             return 0;
         for (size_t i = 0; i < a.u.l->n; i++)
-            if (!jv_equal(a.u.l->v[i], b.u.l->v[i]))
+            if (!equal_at(a.u.l->v[i], b.u.l->v[i], depth + 1))
                 return 0;
         return 1;
     case JT_DICT:
@@ -313,7 +321,7 @@ int jv_equal(struct jval a, struct jval b)
             return 0;
         for (size_t i = 0; i < a.u.d->n; i++) {
             struct jval *o = jd_get(b.u.d, a.u.d->k[i]);
-            if (!o || !jv_equal(a.u.d->v[i], *o))
+            if (!o || !equal_at(a.u.d->v[i], *o, depth + 1))
                 return 0;
         }
         return 1;
@@ -326,6 +334,8 @@ int jv_equal(struct jval a, struct jval b)
 
 int jv_compare(struct jctx *c, struct jval a, struct jval b)
 {
+    if (c->depth > JINJA_MAX_NESTING)
+        jthrow(c, "values nested too deeply to compare");
     if (jv_is_number(a) && jv_is_number(b)) {
         if (a.t != JT_FLOAT && b.t != JT_FLOAT) {
             int64_t x = a.t == JT_INT ? a.u.i : a.u.b, y = b.t == JT_INT ? b.u.i : b.u.b;
@@ -345,13 +355,85 @@ int jv_compare(struct jctx *c, struct jval a, struct jval b)
         for (size_t i = 0; i < a.u.l->n && i < b.u.l->n; i++) {
             if (jv_equal(a.u.l->v[i], b.u.l->v[i]))
                 continue;
-            return jv_compare(c, a.u.l->v[i], b.u.l->v[i]);
+            c->depth++;
+            int r = jv_compare(c, a.u.l->v[i], b.u.l->v[i]);
+            c->depth--;
+            return r;
         }
         return (a.u.l->n > b.u.l->n) - (a.u.l->n < b.u.l->n);
     }
     jv_require(c, a);
     jv_require(c, b);
     jthrow(c, "'<' not supported between instances of '%s' and '%s'", jv_typename(a), jv_typename(b));
+}
+
+/* ---- arguments and conversions --------------------------------------------- */
+
+/* Argument i (positional) or keyword `name`; `def` when absent. */
+struct jval jarg(const struct jargs *a, size_t i, const char *name, struct jval def)
+{
+    if (i < a->n)
+        return a->v[i];
+    for (size_t k = 0; k < a->nkw; k++)
+        if (name && !strcmp(a->kwn[k], name))
+            return a->kwv[k];
+    return def;
+}
+
+int jhas_arg(const struct jargs *a, size_t i, const char *name)
+{
+    if (i < a->n)
+        return 1;
+    for (size_t k = 0; k < a->nkw; k++)
+        if (name && !strcmp(a->kwn[k], name))
+            return 1;
+    return 0;
+}
+
+struct jval jv_need_str(struct jctx *c, struct jval v, const char *what)
+{
+    jv_require(c, v);
+    if (v.t != JT_STR)
+        jthrow(c, "%s must be a string, not %s", what, jv_typename(v));
+    return v;
+}
+
+int64_t jv_need_int(struct jctx *c, struct jval v, const char *what)
+{
+    jv_require(c, v);
+    if (v.t == JT_INT)
+        return v.u.i;
+    if (v.t == JT_BOOL)
+        return v.u.b;
+    jthrow(c, "%s must be an integer, not %s", what, jv_typename(v));
+}
+
+/* A value as the list a for loop walks: dict keys, string characters,
+ * nothing for undefined. */
+struct jval jv_to_list(struct jctx *c, struct jval v)
+{
+    switch (v.t) {
+    case JT_LIST: return v;
+    case JT_UNDEF: return jv_list(c, 0);
+    case JT_DICT: case JT_NS: {
+        struct jval l = jv_list(c, v.u.d->n);
+        for (size_t i = 0; i < v.u.d->n; i++)
+            jl_push(c, l.u.l, v.u.d->k[i]);
+        return l;
+    }
+    case JT_STR: {
+        struct jval l = jv_list(c, v.u.s->n);
+        for (size_t i = 0; i < v.u.s->n;) {
+            size_t len;
+            ju_decode(v.u.s->p, v.u.s->n, i, &len);
+            jl_push(c, l.u.l, jv_str(c, v.u.s->p + i, len));
+            i += len;
+        }
+        return l;
+    }
+    default:
+        jthrow(c, "'%s' object is not iterable", jv_typename(v));
+    }
 }
 
 /* ---- UTF-8 ------------------------------------------------------------------ */

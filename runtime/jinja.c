@@ -124,7 +124,7 @@ char *jinja_render(const struct jinja_template *t, const cJSON *vars, const stru
         err_set("out of memory rendering template");
         return NULL;
     }
-    arena->limit = opts && opts->max_memory ? opts->max_memory : (size_t)512 << 20;
+    arena->limit = opts && opts->max_memory ? opts->max_memory : (size_t)256 << 20;
     arena->ctx = c;
     c->arena = arena;
     c->jb = jb;

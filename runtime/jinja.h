@@ -65,7 +65,7 @@ void jinja_free(struct jinja_template *t);
 struct jinja_render_opts {
     time_t now;                    /* strftime_now's clock; 0 = the current time */
     size_t max_output;             /* bytes; 0 = 16 MiB */
-    size_t max_memory;             /* bytes; 0 = 512 MiB */
+    size_t max_memory;             /* bytes; 0 = 256 MiB */
 };
 
 /* Render with the members of `vars` (a cJSON object, or NULL) as variables.

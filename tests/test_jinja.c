@@ -213,6 +213,27 @@ TEST(limits_stop_hostile_templates)
     CHECK(jinja_render(g, NULL, &mem, NULL) == NULL);
     CHECK(strstr(err_msg(), "memory") != NULL);
     jinja_free(g);
+    /* long operator chains and deeply nested values stay off the end of the C stack */
+    char *chain = malloc(400000);
+    k = (size_t)sprintf(chain, "{{ 1");
+    for (int i = 0; i < 50000; i++)
+        k += (size_t)sprintf(chain + k, " + 1");
+    k += (size_t)sprintf(chain + k, " }}");
+    CHECK_FAILS(chain, NULL, "expression nested too deeply");
+    free(chain);
+    CHECK_FAILS("{% set ns = namespace(x=[]) %}{% for i in range(20000) %}{% set ns.x = [ns.x] %}{% endfor %}"
+                "{{ ns.x == ns.x }}{{ ns.x < ns.x }}", NULL, "nested too deeply");
+    /* macro recursion through deeply nested blocks */
+    char *nest = malloc(20000);
+    k = (size_t)sprintf(nest, "{%% macro m(n) %%}");
+    for (int i = 0; i < 200; i++)
+        k += (size_t)sprintf(nest + k, "{%% if true %%}");
+    k += (size_t)sprintf(nest + k, "{{ m(n + 1) }}");
+    for (int i = 0; i < 200; i++)
+        k += (size_t)sprintf(nest + k, "{%% endif %%}");
+    k += (size_t)sprintf(nest + k, "{%% endmacro %%}{{ m(0) }}");
+    CHECK_FAILS(nest, NULL, "nested too deeply");
+    free(nest);
     /* integers never wrap silently */
     CHECK_FAILS("{{ 9223372036854775807 + 1 }}", NULL, "overflow");
     CHECK_FAILS("{{ 2 ** 64 }}", NULL, "overflow");
