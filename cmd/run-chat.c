@@ -534,6 +534,11 @@ int cmd_run_chat(int argc, const char **argv)
         error("cannot read the prompt from stdin: %s", strerror(errno));
         goto out;
     }
+    if (!interactive && !raw && !prompt[strspn(prompt, " \t\r\n")]) {
+        error("the prompt is empty: give one after MODEL or on standard input (or run at a terminal to chat)");
+        status = EXIT_USAGE;
+        goto out;
+    }
 
     /* the model: a file, or a store reference (pulled when missing) */
     double t0 = now_s();

@@ -108,6 +108,7 @@ check "unknown flag exits 2" test $? -eq 2
 expect_error "bad --top-p names the range" 'top_p must be a number from 0 to 1' model run "$TINY" --top-p 7 hi
 expect_error "missing file" 'tiny-nope.gguf' model run "$FIXTURES/models/tiny-nope.gguf" hi
 expect_error "model not in the store and --no-pull" 'not found' model run nosuch --no-pull hi
+expect_error "an empty prompt on stdin is refused" 'prompt is empty' model run "$TINY" </dev/null
 expect_error "prompt longer than the context" 'context' model run "$TINY" -c 16 "$(printf 'word %.0s' $(seq 40))"
 
 # --- model configure: stored settings, used by run, overridden by flags ---
