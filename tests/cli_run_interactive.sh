@@ -108,6 +108,15 @@ keys "Quiet please" Enter
 check "hidden reasoning: the prompt returns" wait_for 'Quiet please<｜Assistant｜>'
 sleep 2
 check "hidden reasoning: no new Thinking... block" test "$(screen | grep -c '^Thinking\.\.\.$')" -eq "$n"
+keys "/set parameter num_ctx 128" Enter
+check "/set num_ctx rebuilds the context" wait_for "^Set parameter 'num_ctx' to '128'"
+keys "/show info" Enter
+check "/show info: the new context size" wait_for '^    size +128 tokens \(0 in use\)'
+check "/show info: num_ctx from /set" wait_for '^    num_ctx +128 +\(/set\)'
+keys "/set system You are terse." Enter
+check "/set system" wait_for '^Set system message\.'
+keys "Hi again" Enter
+check "the system prompt is folded for R1, with a notice" wait_for 'trained without a system prompt'
 keys "/set parameter warmth 3" Enter
 check "unknown /set parameter is refused" wait_for "Couldn't set parameter: unknown parameter 'warmth'"
 keys "/bye" Enter
