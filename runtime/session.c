@@ -327,6 +327,8 @@ static int run_turn(struct session *s, const char *prompt, int32_t *ids, int n, 
     struct sampler *smp = NULL;
     int rc = -1, interrupted = 0;
 
+    if (n < 1)
+        return err_set("the prompt is empty (no tokens) and the model has no BOS token to start from");
     if (rq->on_prompt)
         rq->on_prompt(rq->ud, prompt, ids, n);
 
