@@ -575,6 +575,8 @@ int cmd_run_chat(int argc, const char **argv)
         }
         if (tmpl_notice)
             note("%s", tmpl_notice);
+        if (hide_thinking)
+            session_template_set_thinking(rc.tmpl, 0);
     }
 
     /* now that the template is known: family and model-file layers, then configure and flags again on top */

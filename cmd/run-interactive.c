@@ -117,9 +117,13 @@ static void cmd_set(struct repl *r, char *args)
         printf(rc->system ? "Set system message.\n" : "Cleared system message.\n");
     } else if (!strcmp(what, "think")) {
         rc->disp.hide_thinking = 0;
+        if (rc->tmpl)
+            session_template_set_thinking(rc->tmpl, -1);
         printf("Set 'think' mode.\n");
     } else if (!strcmp(what, "nothink")) {
         rc->disp.hide_thinking = 1;
+        if (rc->tmpl)
+            session_template_set_thinking(rc->tmpl, 0); /* models that can answer without thinking do */
         printf("Set 'nothink' mode: the reasoning is hidden.\n");
     } else if (!strcmp(what, "verbose")) {
         rc->verbose = 1;

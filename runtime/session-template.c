@@ -18,6 +18,7 @@ struct session_template {
     struct chat_template *t;
     char *source;
     char *bos, *eos;
+    int think;               /* -1: enable_thinking left undefined */
 };
 
 static char *token_text(const struct tokenizer *tok, int32_t id)
@@ -47,6 +48,7 @@ struct session_template *session_template_new(const char *source, const struct g
         return NULL;
     }
     free(from_gguf);
+    t->think = -1;
     t->bos = token_text(tok, tokenizer_bos(tok));
     t->eos = token_text(tok, tokenizer_eos(tok));
     if (!t->bos || !t->eos || !(t->t = chat_template_new(t->source))) {
@@ -72,10 +74,24 @@ void session_template_free(struct session_template *t)
 int session_template_render(void *ctx, const cJSON *messages, int add_generation_prompt, char **out)
 {
     struct session_template *t = ctx;
+    cJSON *extra = NULL;
     struct chat_render_opts o = { .bos_token = t->bos, .eos_token = t->eos,
                                   .add_generation_prompt = add_generation_prompt };
+    if (t->think >= 0) {
+        if (!(extra = cJSON_CreateObject()) || !cJSON_AddBoolToObject(extra, "enable_thinking", t->think)) {
+            cJSON_Delete(extra);
+            return err_errno("out of memory");
+        }
+        o.extra = extra;
+    }
     *out = chat_template_apply(t->t, messages, &o, NULL);
+    cJSON_Delete(extra);
     return *out ? 0 : -1;
+}
+
+void session_template_set_thinking(struct session_template *t, int think)
+{
+    t->think = think < 0 ? -1 : !!think;
 }
 
 const char *session_template_source(const struct session_template *t)

@@ -25,6 +25,12 @@ void session_template_free(struct session_template *t);
 /* A session_render_fn: ctx is the struct session_template. */
 int session_template_render(void *ctx, const cJSON *messages, int add_generation_prompt, char **out);
 
+/* Ask templates that honour it (Qwen3's `enable_thinking`) not to think:
+ * think 0 renders with enable_thinking=false, 1 with true, -1 (the default)
+ * leaves the variable undefined. Templates that ignore it (DeepSeek-R1's)
+ * think anyway; the caller then hides the reasoning. */
+void session_template_set_thinking(struct session_template *t, int think);
+
 /* The template text in use (for family detection and /show). */
 const char *session_template_source(const struct session_template *t);
 

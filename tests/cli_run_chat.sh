@@ -101,6 +101,13 @@ check "system refused by the template: still answers" test "$rc" -eq 0
 check "system refused by the template: notice" grep -q 'takes no system prompt' "$err"
 check "system refused by the template: folded into the user turn" grep -qx 'Be brief.' "$err"
 
+# --- --hide-thinking asks templates that can (Qwen3's enable_thinking) not to think at all ---
+model package --gguf "$TINY" --chat-template tests/data/templates/qwen3.jinja qwen3 >/dev/null 2>&1
+run_split qwen3 "Hi" -n 2 --temp 0 --verbose-prompt --hide-thinking
+check "--hide-thinking: enable_thinking=false reaches the template" grep -qzP '<\|im_start\|>assistant\n<think>\n\n</think>' "$err"
+run_split qwen3 "Hi" -n 2 --temp 0 --verbose-prompt
+check "without it the template is left to its default" bash -c "! grep -q '</think>' '$err'"
+
 # --- errors name cause and fix ---
 expect_error "unknown flag is a usage error" 'unknown option' model run "$TINY" --no-such-flag hi
 model run "$TINY" --no-such-flag hi >/dev/null 2>&1
