@@ -10,7 +10,16 @@
 #include <string.h>
 
 #include "../common/err.h"
+#include "../kernels/fp16.h"
 #include "../kernels/ggml-type.h"
+
+/*
+ * llama.cpp attends over the cache padded to a multiple of 32 cells (the
+ * padding masked out), and multiplies with tinyBLAS when the inner length is
+ * a multiple of 16, else with ggml_vec_dot_f16. Both change the float order,
+ * so the products here follow the same shapes.
+ */
+#define KV_PAD 32
 
 static const struct {
     const char *name;
@@ -82,7 +91,8 @@ struct kv_cache *kv_cache_new(int n_layer, int n_ctx, int n_head_kv, int head_di
     size_t n = (size_t)(n_ctx > head_dim ? n_ctx : head_dim);
     kv->scratch = malloc(n * 4 + 64);
     kv->vtmp = malloc((size_t)head_dim * sizeof(float));
-    if (!kv->scratch || !kv->vtmp)
+    kv->ptmp = malloc((size_t)n_ctx * sizeof(float));
+    if (!kv->scratch || !kv->vtmp || !kv->ptmp)
         goto oom;
     return kv;
 oom:
@@ -105,6 +115,7 @@ void kv_cache_free(struct kv_cache *kv)
     free(kv->v);
     free(kv->scratch);
     free(kv->vtmp);
+    free(kv->ptmp);
     free(kv);
 }
 
@@ -137,6 +148,18 @@ void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int 
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
 
     dt->from_float(q, kv->scratch, kv->head_dim);
+    if (kv->type == KV_F16 && kv->head_dim % 16) {
+        /* too short for tinyBLAS: ggml_vec_dot_f16's scalar tail, a double sum of exact products */
+        const ggml_half *qh = kv->scratch;
+        for (int j = 0; j < n_kv; j++) {
+            const ggml_half *kh = (const ggml_half *)k_row(kv, layer, h, j);
+            double sum = 0.0;
+            for (int d = 0; d < kv->head_dim; d++)
+                sum += (double)(fp16_to_fp32(kh[d]) * fp16_to_fp32(qh[d]));
+            scores[j] = (float)sum;
+        }
+        return;
+    }
     for (int j = 0; j < n_kv; j++)
         tr->vec_dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), kv->scratch);
 }
@@ -155,9 +178,16 @@ void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_k
         }
         return;
     }
+    /* the padded length: p is 0 there (p has room for n_ctx values) */
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
     const uint8_t *vt = kv->v[layer] + (size_t)h * hd * kv->v_row;
-    dt->from_float(p, kv->scratch, n_kv);
+    int n = (n_kv + KV_PAD - 1) / KV_PAD * KV_PAD;
+    if (n > kv->n_ctx)
+        n = kv->n_ctx;
+    for (int j = n_kv; j < n; j++)
+        kv->ptmp[j] = 0.0f;
+    memcpy(kv->ptmp, p, (size_t)n_kv * sizeof *p);
+    dt->from_float(kv->ptmp, kv->scratch, n);
     for (int d = 0; d < hd; d++)
-        tr->vec_dot(n_kv, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
+        tr->vec_dot(n, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
 }

@@ -30,6 +30,7 @@ struct kv_cache {
     uint8_t **k, **v;          /* n_layer buffers each */
     void *scratch;             /* a query or probability row in the cache's dot type */
     float *vtmp;               /* one dequantized V row (Q8_0) */
+    float *ptmp;               /* probabilities padded with zeros (n_ctx) */
 };
 
 /* "f16", "f32", "q8_0" -> type; -1 with err set otherwise. */
