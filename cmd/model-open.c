@@ -54,8 +54,8 @@ int open_model(const char *arg, const struct open_opts *o, struct opened *out)
     memset(out, 0, sizeof *out);
     if (o->kv_type && kv_type_parse(o->kv_type, &kv))
         return error_err();
-    if (o->n_ctx < 0 || o->n_batch < 0)
-        return error("--ctx-size and --batch-size must be positive");
+    if (o->n_ctx < 0 || o->n_batch < 0 || o->n_threads < 0)
+        return error("--ctx-size, --batch-size and --threads must be positive");
     if (resolve_model(arg, &paths, &n_paths))
         return error_err();
     out->model = model_open((const char *const *)paths, n_paths);
@@ -79,7 +79,8 @@ int open_model(const char *arg, const struct open_opts *o, struct opened *out)
         close_model(out);
         return -1;
     }
-    if (!(out->state = forward_state_new(out->model, n_ctx, n_batch, kv))) {
+    if (!(out->state = forward_state_new(out->model, n_ctx, n_batch, kv)) ||
+        forward_state_set_threads(out->state, o->n_threads)) {
         error_err();
         close_model(out);
         return -1;

@@ -14,6 +14,7 @@ struct open_opts {
     int n_batch;             /* 0: 512 */
     const char *kv_type;     /* NULL: f16 */
     int ignore_memory_check;
+    int n_threads;           /* 0: one per physical core */
 };
 
 struct opened {

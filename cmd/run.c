@@ -115,7 +115,7 @@ int cmd_run(int argc, const char **argv)
     static const char *const usage[] = { "model run [options] MODEL [PROMPT]", "echo PROMPT | model run [options] MODEL",
                                          NULL };
     struct sampler_params sp;
-    int max_tokens = -1, n_ctx = 0, threads = 1, raw = 0, ignore_mem = 0;
+    int max_tokens = -1, n_ctx = 0, threads = 0, raw = 0, ignore_mem = 0;
     int64_t seed = -1;
     const char *kv_type = NULL;
 
@@ -130,7 +130,7 @@ int cmd_run(int argc, const char **argv)
         OPT_INT(0, "repeat-last-n", &sp.repeat_last_n, "N", "how many recent tokens the penalty looks at (default 64)"),
         OPT_INT64(0, "seed", &seed, "N", "random seed: the same seed gives the same output (default: random)"),
         OPT_INT('c', "ctx-size", &n_ctx, "N", "context size in tokens (default: 4096 or the model's, if smaller)"),
-        OPT_INT('t', "threads", &threads, "N", "threads (accepted; the runtime uses one for now)"),
+        OPT_INT('t', "threads", &threads, "N", "threads for the matrix products (default: one per physical core)"),
         OPT_BOOL(0, "raw", &raw, "no chat template: tokenize the prompt as given, with BOS (the only mode for now)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
@@ -160,7 +160,8 @@ int cmd_run(int argc, const char **argv)
     if (!raw)
         note("chat templates are not supported yet: the prompt is used as given (as with --raw)");
 
-    struct open_opts oo = { .n_ctx = n_ctx, .kv_type = kv_type, .ignore_memory_check = ignore_mem };
+    struct open_opts oo = { .n_ctx = n_ctx, .kv_type = kv_type, .ignore_memory_check = ignore_mem,
+                            .n_threads = threads };
     struct opened mo;
     if (open_model(argv[0], &oo, &mo)) {
         free(prompt);

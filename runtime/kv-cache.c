@@ -10,14 +10,15 @@
 #include <string.h>
 
 #include "../common/err.h"
-#include "../kernels/fp16.h"
 #include "../kernels/ggml-type.h"
+#include "../kernels/matmul.h"
 
 /*
  * llama.cpp attends over the cache padded to a multiple of 32 cells (the
- * padding masked out), and multiplies with tinyBLAS when the inner length is
- * a multiple of 16, else with ggml_vec_dot_f16. Both change the float order,
- * so the products here follow the same shapes.
+ * padding masked out), and multiplies with tinyBLAS when there are several
+ * query rows and the inner length is a multiple of 16, else with ggml's
+ * single-row dot (kern_vec_dot_single). The two sum in different orders, so
+ * the products here take the same shapes and the same path.
  */
 #define KV_PAD 32
 
@@ -142,29 +143,18 @@ void kv_cache_store(struct kv_cache *kv, int layer, int pos, const float *k, con
     }
 }
 
-void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores)
+void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, int one_row, float *scores)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
+    ggml_vec_dot_fn dot = one_row || kv->head_dim % 16 ? kern_vec_dot_single(kv->elt) : tr->vec_dot;
 
     dt->from_float(q, kv->scratch, kv->head_dim);
-    if (kv->type == KV_F16 && kv->head_dim % 16) {
-        /* too short for tinyBLAS: ggml_vec_dot_f16's scalar tail, a double sum of exact products */
-        const ggml_half *qh = kv->scratch;
-        for (int j = 0; j < n_kv; j++) {
-            const ggml_half *kh = (const ggml_half *)k_row(kv, layer, h, j);
-            double sum = 0.0;
-            for (int d = 0; d < kv->head_dim; d++)
-                sum += (double)(fp16_to_fp32(kh[d]) * fp16_to_fp32(qh[d]));
-            scores[j] = (float)sum;
-        }
-        return;
-    }
     for (int j = 0; j < n_kv; j++)
-        tr->vec_dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), kv->scratch);
+        dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), kv->scratch);
 }
 
-void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out)
+void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, int one_row, float *out)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     int hd = kv->head_dim;
@@ -188,6 +178,7 @@ void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_k
         kv->ptmp[j] = 0.0f;
     memcpy(kv->ptmp, p, (size_t)n_kv * sizeof *p);
     dt->from_float(kv->ptmp, kv->scratch, n);
+    ggml_vec_dot_fn dot = one_row || n % 16 ? kern_vec_dot_single(kv->elt) : tr->vec_dot;
     for (int d = 0; d < hd; d++)
-        tr->vec_dot(n, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
+        dot(n, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
 }

@@ -106,6 +106,7 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
     const double rel_tol = float_weights(m) ? 0.001 : 0.01;
     double worst_abs = 0, worst_rel = 0, worst_full = 0, excuse = NEAR_TIE;
     int n_full = 0;
+    double worst_gen = 0, tol = 0;
     int argmax_checked = 0, argmax_skipped = 0, argmax_excused = 0, greedy_checked = 0, greedy_excused = 0;
 
     const cJSON *seq;
@@ -142,7 +143,8 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
                 hi = v > hi ? v : hi;
             }
         }
-        double spread = hi - lo, tol = rel_tol * spread;
+        double spread = hi - lo;
+        tol = rel_tol * spread;
         /* a decision closer than the allowed logit error may legitimately differ */
         excuse = tol > NEAR_TIE ? tol : NEAR_TIE;
 
@@ -183,7 +185,7 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         /* greedy: the prompt as one batch, then one token per call */
         int ng;
         int32_t *greedy = int_array(item(seq, "greedy"), &ng);
-        const cJSON *margins = item(seq, "greedy_margin");
+        const cJSON *margins = item(seq, "greedy_margin"), *glogits = item(seq, "greedy_logit");
         CHECK(forward(s, toks, n, 0, n - 1, logits) == 0);
         for (int step = 0; step < ng && n + step < n_ctx; step++) {
             double margin = cJSON_GetArrayItem(margins, step)->valuedouble;
@@ -200,6 +202,12 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
                 break;
             }
             greedy_checked++;
+            /* the chosen token's logit: after step 0, logits of one-token calls (the generation path) */
+            double gd = fabs(logits[tok] - cJSON_GetArrayItem(glogits, step)->valuedouble);
+            worst_gen = gd > worst_gen ? gd : worst_gen;
+            if (gd > tol)
+                test_fail_at(__FILE__, __LINE__, "%s: seq of %d: greedy step %d logit %.6f, llama.cpp %.6f", model_rel,
+                             n, step, (double)logits[tok], cJSON_GetArrayItem(glogits, step)->valuedouble);
             if (step + 1 < ng && forward(s, &tok, 1, n + step, 0, logits)) {
                 test_fail_at(__FILE__, __LINE__, "forward: %s", err_msg());
                 break;
@@ -214,9 +222,9 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
            kv_type_name(kv), worst_abs, 100 * worst_rel, 100 * rel_tol);
     if (worst_full > 0)
         printf(", full logits max |dlogit| %.3g", worst_full);
-    printf("; spread from %s; argmax checked %d (near ties skipped %d, differing within %.3f: %d), greedy "
+    printf("; generation (greedy logits) max |dlogit| %.3g; spread from %s; argmax checked %d (near ties skipped %d, differing within %.3f: %d), greedy "
            "tokens identical %d (stopped at a difference within %.3f: %d)\n",
-           n_full ? "llama.cpp's full logits" : "llama.cpp's top 50", argmax_checked, argmax_skipped, excuse,
+           worst_gen, n_full ? "llama.cpp's full logits" : "llama.cpp's top 50", argmax_checked, argmax_skipped, excuse,
            argmax_excused, greedy_checked, excuse, greedy_excused);
     forward_state_free(s);
     model_free(m);
