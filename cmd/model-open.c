@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model-store.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/memory.h"
@@ -19,9 +20,10 @@
 /* MODEL -> the GGUF file(s). Store references come later; today a path. */
 static int resolve_model(const char *arg, char ***paths, int *n)
 {
-    size_t len = strlen(arg);
-    if (len < 5 || strcmp(arg + len - 5, ".gguf"))
-        return err_set("'%s' is not a .gguf file (store references are not supported by this command yet)", arg);
+    if (!model_arg_is_file(arg))
+        return model_store_paths(arg, paths, n); /* hook: store references (cmd/model-store.c) */
+    if (model_check_file(arg))
+        return -1;
     return model_shard_paths(arg, paths, n);
 }
 

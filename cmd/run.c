@@ -11,6 +11,7 @@
 #include "builtin.h"
 #include "model-open.h"
 #include "parse-options.h"
+#include "run-chat.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/sampler.h"
@@ -97,8 +98,20 @@ done:
     return rc;
 }
 
+/* Dispatch (chat helper's hook): without --raw, the chat front end in
+ * run-chat.c is the whole command; --raw stays here. */
+static int wants_raw(int argc, const char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--raw"))
+            return 1;
+    return 0;
+}
+
 int cmd_run(int argc, const char **argv)
 {
+    if (!wants_raw(argc, argv))
+        return cmd_run_chat(argc, argv);
     static const char *const usage[] = { "model run [options] MODEL [PROMPT]", "echo PROMPT | model run [options] MODEL",
                                          NULL };
     struct sampler_params sp;

@@ -23,7 +23,7 @@ check "run --raw prints no notice" test ! -s "$TMP/err"
 
 got2=$(echo -n "Once upon a time" | model run "$STORIES" --raw --temp 0 -n 200 2>/dev/null)
 check "run reads the prompt from stdin" test "$got2" = "$want"
-expect_output "run without --raw says the prompt is used as given" "used as given" \
+expect_output "run without --raw uses a chat template (ChatML for a model without one)" "default ChatML" \
     model run "$STORIES" --temp 0 -n 2 "Once"
 
 a=$(model run "$STORIES" --raw --temp 1.0 --seed 42 -n 40 "Once upon a time" 2>/dev/null)
