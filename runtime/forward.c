@@ -278,26 +278,38 @@ static void rope_store(void *arg, int ith, int nth)
     }
 }
 
-/* att = softmax(q K^T / sqrt(head_dim), causal) V, one (row, head) pair at a time. */
+/*
+ * att = softmax(q K^T / sqrt(head_dim), causal) V. A work item is one row
+ * and one KV head with the query heads that share it, and the items go KV
+ * head by KV head, so a head's keys and values (n_kv x head_dim, f16) stay
+ * in L2 while every row of the batch and every query head of the group use
+ * them: a long prompt reads the cache from memory once per layer, not once
+ * per row and head. Each row's scores are one buffer of n_kv floats per
+ * thread; no n_tokens x n_ctx matrix exists. The products and the softmax
+ * are the exact ones of llama.cpp's non-flash path (Q in f16 for QK^T,
+ * probabilities in f16 for PV), so tiling changes no bit.
+ */
 static void attention(void *arg, int ith, int nth)
 {
     (void)nth;
     struct batch *bt = arg;
     struct forward_state *s = bt->s;
     const struct llama_hparams *hp = &s->m->hp;
-    const int hd = (int)hp->head_dim, n_head = (int)hp->n_head, q_dim = n_head * hd;
+    const int hd = (int)hp->head_dim, q_dim = (int)hp->n_head * hd;
     const int group = (int)(hp->n_head / hp->n_head_kv); /* consecutive query heads share a KV head */
     const float kq_scale = 1.0f / sqrtf((float)hd);
     float *scores = s->scores + (size_t)ith * (((size_t)s->n_ctx + 15) / 16 * 16);
     void *work = s->kv_work + (size_t)ith * s->kv_work_bytes;
-    const int items = bt->n * n_head;
+    const int items = bt->n * (int)hp->n_head_kv, one_row = bt->n == 1;
     for (int it; (it = atomic_fetch_add_explicit(&bt->next, 1, memory_order_relaxed)) < items;) {
-        const int b = it / n_head, h = it % n_head;
+        const int kvh = it / bt->n, b = it % bt->n;
         const int n_kv = bt->pos + b + 1; /* causal: this position and every earlier one */
-        const size_t off = (size_t)b * q_dim + (size_t)h * hd;
-        kv_cache_scores_w(s->kv, bt->layer, h / group, s->q + off, n_kv, bt->n == 1, scores, work);
-        kern_softmax(scores, n_kv, kq_scale);
-        kv_cache_mix_w(s->kv, bt->layer, h / group, scores, n_kv, bt->n == 1, s->att + off, work);
+        for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+            const size_t off = (size_t)b * q_dim + (size_t)h * hd;
+            kv_cache_scores_w(s->kv, bt->layer, kvh, s->q + off, n_kv, one_row, scores, work);
+            kern_softmax(scores, n_kv, kq_scale);
+            kv_cache_mix_w(s->kv, bt->layer, kvh, scores, n_kv, one_row, s->att + off, work);
+        }
     }
 }
 
