@@ -208,16 +208,36 @@ static int matmul(struct forward_state *s, const struct gguf_tensor *w, const fl
 
 #define FF_CHUNK 1024 /* SwiGLU work unit: a multiple of silu's blocks of 16 */
 
+/* A row of a several-sequence batch: whose cache, which position, where its logits go. */
+struct fwd_row {
+    struct kv_cache *kv;
+    int pos;
+    int one_row;          /* its sequence has this row alone (the single-row dot order, as a call of one token) */
+    int out;              /* its index among the rows whose logits are wanted, or -1 */
+};
+
 struct batch {
     struct forward_state *s;
     const int32_t *tokens;
+    const struct fwd_row *rows; /* NULL: one sequence, rows at pos, pos+1, ... of s->kv */
     int n, pos, layer;
     int row0;             /* first row a row phase touches */
     const float *norm;    /* the norm weights of a residual_norm phase */
     int add;              /* residual_norm adds xo to x first */
+    int compact;          /* residual_norm writes row b to xb row rows[b].out, skipping rows without one */
     atomic_int next;      /* attention: the next (row, head) item */
     atomic_int failed;
 };
+
+static inline int row_pos(const struct batch *bt, int b)
+{
+    return bt->rows ? bt->rows[b].pos : bt->pos + b;
+}
+
+static inline struct kv_cache *row_kv(const struct batch *bt, int b)
+{
+    return bt->rows ? bt->rows[b].kv : bt->s->kv;
+}
 
 /* Run fn on every thread of the pool, or on the caller alone when the phase is too small to share. */
 static void phase(struct batch *bt, kern_task_fn fn, int share)
@@ -241,7 +261,7 @@ static void embed_rows(void *arg, int ith, int nth)
         const uint8_t *row = (const uint8_t *)m->tok_embd->data + (size_t)bt->tokens[b] * embd_row;
         if (kern_dequantize_row(m->tok_embd->type, row, s->x + (size_t)b * dim, dim))
             atomic_store(&bt->failed, 1);
-        rope_cache(s->rope + (size_t)b * hp->n_rot, bt->pos + b, (int)hp->n_rot, hp->rope_freq_base,
+        rope_cache(s->rope + (size_t)b * hp->n_rot, row_pos(bt, b), (int)hp->n_rot, hp->rope_freq_base,
                    hp->rope_freq_scale, m->rope_freqs);
     }
 }
@@ -253,13 +273,17 @@ static void residual_norm(void *arg, int ith, int nth)
     struct forward_state *s = bt->s;
     const int dim = (int)s->m->hp.n_embd;
     for (int b = bt->row0 + ith; b < bt->n; b += nth) {
+        /* the final norm of several sequences packs the wanted rows (out <= b: no row is overwritten early) */
+        const int to = bt->compact ? bt->rows[b].out : b;
+        if (to < 0)
+            continue;
         float *x = s->x + (size_t)b * dim;
         if (bt->add) {
             const float *xo = s->xo + (size_t)b * dim;
             for (int i = 0; i < dim; i++)
                 x[i] += xo[i];
         }
-        rmsnorm(s->xb + (size_t)b * dim, x, bt->norm, dim, s->m->hp.rms_eps);
+        rmsnorm(s->xb + (size_t)to * dim, x, bt->norm, dim, s->m->hp.rms_eps);
     }
 }
 
@@ -274,7 +298,7 @@ static void rope_store(void *arg, int ith, int nth)
         const float *cs = s->rope + (size_t)b * hp->n_rot;
         rope(s->q + (size_t)b * q_dim, (int)hp->n_head, hd, cs);
         rope(s->k + (size_t)b * kv_dim, (int)hp->n_head_kv, hd, cs);
-        kv_cache_store(s->kv, bt->layer, bt->pos + b, s->k + (size_t)b * kv_dim, s->v + (size_t)b * kv_dim);
+        kv_cache_store(row_kv(bt, b), bt->layer, row_pos(bt, b), s->k + (size_t)b * kv_dim, s->v + (size_t)b * kv_dim);
     }
 }
 
@@ -300,15 +324,17 @@ static void attention(void *arg, int ith, int nth)
     const float kq_scale = 1.0f / sqrtf((float)hd);
     float *scores = s->scores + (size_t)ith * (((size_t)s->n_ctx + 15) / 16 * 16);
     void *work = s->kv_work + (size_t)ith * s->kv_work_bytes;
-    const int items = bt->n * (int)hp->n_head_kv, one_row = bt->n == 1;
+    const int items = bt->n * (int)hp->n_head_kv;
     for (int it; (it = atomic_fetch_add_explicit(&bt->next, 1, memory_order_relaxed)) < items;) {
         const int kvh = it / bt->n, b = it % bt->n;
-        const int n_kv = bt->pos + b + 1; /* causal: this position and every earlier one */
+        const int n_kv = row_pos(bt, b) + 1; /* causal: this position and every earlier one */
+        const int one_row = bt->rows ? bt->rows[b].one_row : bt->n == 1;
+        struct kv_cache *kv = row_kv(bt, b);
         for (int h = kvh * group; h < (kvh + 1) * group; h++) {
             const size_t off = (size_t)b * q_dim + (size_t)h * hd;
-            kv_cache_scores_w(s->kv, bt->layer, kvh, s->q + off, n_kv, one_row, scores, work);
+            kv_cache_scores_w(kv, bt->layer, kvh, s->q + off, n_kv, one_row, scores, work);
             kern_softmax(scores, n_kv, kq_scale);
-            kv_cache_mix_w(s->kv, bt->layer, kvh, scores, n_kv, one_row, s->att + off, work);
+            kv_cache_mix_w(kv, bt->layer, kvh, scores, n_kv, one_row, s->att + off, work);
         }
     }
 }
@@ -369,13 +395,19 @@ static void prof_print(void)
 #define PROF_STOP(i) ((void)0)
 #endif
 
-static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, int pos, int out_from, float *logits)
+/*
+ * The layers over n rows: one sequence at pos.. (rows NULL) or the rows of
+ * several. Then the logits: of rows out_from.. (one sequence) or of the
+ * rows with an output index (several, n_out of them), into logits.
+ */
+static int forward_rows(struct forward_state *s, const int32_t *tokens, const struct fwd_row *rows, int n, int pos,
+                        int out_from, int n_out, float *logits)
 {
     const struct model *m = s->m;
     const struct llama_hparams *hp = &m->hp;
     const int dim = (int)hp->n_embd;
     const int many = n > 1; /* row phases are worth sharing */
-    struct batch bt = { .s = s, .tokens = tokens, .n = n, .pos = pos };
+    struct batch bt = { .s = s, .tokens = tokens, .rows = rows, .n = n, .pos = pos };
     atomic_init(&bt.next, 0);
     atomic_init(&bt.failed, 0);
 
@@ -432,14 +464,18 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
     }
 
     /* logits of the rows that were asked for */
+    if (rows) {
+        out_from = n - n_out; /* packed in xb rows out_from.. below */
+        bt.compact = 1;
+    }
     if (out_from >= n)
         return 0;
     bt.norm = m->output_norm;
     bt.add = 1;
-    bt.row0 = out_from;
+    bt.row0 = rows ? 0 : out_from;
     PROF_START();
     phase(&bt, residual_norm, n - out_from > 1);
-    int rc = matmul(s, m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
+    int rc = matmul(s, m->output, s->xb + (size_t)(rows ? 0 : out_from) * dim, n - out_from, logits);
     PROF_STOP(P_OUT);
     return rc;
 }
@@ -467,8 +503,74 @@ int forward(struct forward_state *s, const int32_t *tokens, int n, int pos, int 
         float *out = NULL;
         if (from < nb)
             out = logits + (size_t)(i + from - out_from) * n_vocab;
-        if (forward_batch(s, tokens + i, nb, pos + i, from, out))
+        if (forward_rows(s, tokens + i, NULL, nb, pos + i, from, 0, out))
             return -1;
     }
     return 0;
+}
+
+int forward_multi(struct forward_state *work, const struct forward_seq *seqs, int n_seqs)
+{
+    const struct llama_hparams *hp = &work->m->hp;
+    int n = 0, n_out = 0;
+
+    for (int i = 0; i < n_seqs; i++) {
+        const struct forward_seq *q = &seqs[i];
+        const struct kv_cache *kv = q->state->kv;
+        if (q->state->m != work->m)
+            return err_set("sequence %d belongs to another model", i);
+        if (kv->n_ctx > work->n_ctx || kv->type != work->kv->type)
+            return err_set("sequence %d: its cache (%d positions, %s) is not like the working state's (%d, %s)", i,
+                           kv->n_ctx, kv_type_name(kv->type), work->n_ctx, kv_type_name(work->kv->type));
+        if (q->n < 1 || q->pos < 0 || q->n > kv->n_ctx - q->pos)
+            return err_set("sequence %d: %d tokens at position %d do not fit in its context of %d", i, q->n, q->pos,
+                           kv->n_ctx);
+        for (int j = 0; j < q->n; j++)
+            if (q->tokens[j] < 0 || (uint32_t)q->tokens[j] >= hp->n_vocab)
+                return err_set("sequence %d: token id %d out of range (vocabulary of %u)", i, q->tokens[j],
+                               hp->n_vocab);
+        for (int k = 0; k < i; k++)
+            if (seqs[k].state->kv == kv)
+                return err_set("sequences %d and %d share a cache", k, i);
+        n += q->n;
+        n_out += q->n - (q->out_from < 0 ? 0 : q->out_from < q->n ? q->out_from : q->n);
+    }
+    if (n < 1)
+        return err_set("nothing to evaluate");
+    if (n > work->n_batch)
+        return err_set("%d tokens in all is more than the batch of %d; evaluate fewer sequences at once", n,
+                       work->n_batch);
+
+    struct fwd_row *rows = malloc((size_t)n * sizeof *rows);
+    int32_t *tokens = malloc((size_t)n * sizeof *tokens);
+    float *logits = n_out ? malloc((size_t)n_out * hp->n_vocab * sizeof *logits) : NULL;
+    if (!rows || !tokens || (n_out && !logits)) {
+        free(rows);
+        free(tokens);
+        free(logits);
+        return err_set("out of memory for a batch of %d rows", n);
+    }
+    int b = 0, o = 0;
+    for (int i = 0; i < n_seqs; i++) {
+        const struct forward_seq *q = &seqs[i];
+        const int from = q->out_from < 0 ? 0 : q->out_from;
+        for (int j = 0; j < q->n; j++, b++) {
+            tokens[b] = q->tokens[j];
+            rows[b] = (struct fwd_row){ q->state->kv, q->pos + j, q->n == 1, j >= from ? o++ : -1 };
+        }
+    }
+    int rc = forward_rows(work, tokens, rows, n, 0, 0, n_out, logits);
+    if (rc == 0)
+        for (int i = 0, first = 0; i < n_seqs; i++) {
+            const struct forward_seq *q = &seqs[i];
+            const int from = q->out_from < 0 ? 0 : q->out_from < q->n ? q->out_from : q->n;
+            if (q->n > from)
+                memcpy(q->logits, logits + (size_t)first * hp->n_vocab,
+                       (size_t)(q->n - from) * hp->n_vocab * sizeof *logits);
+            first += q->n - from;
+        }
+    free(rows);
+    free(tokens);
+    free(logits);
+    return rc;
 }

@@ -62,4 +62,25 @@ int forward_state_set_pool(struct forward_state *s, struct kern_pool *pool);
  */
 int forward(struct forward_state *s, const int32_t *tokens, int n, int pos, int out_from, float *logits);
 
+/* One sequence of a forward_multi call. */
+struct forward_seq {
+    struct forward_state *state; /* the sequence's own: only its KV cache is used */
+    const int32_t *tokens;
+    int n, pos, out_from;        /* as forward()'s */
+    float *logits;               /* (n - out_from) x n_vocab, or NULL when none are wanted */
+};
+
+/*
+ * Several sequences in one pass over the weights (continuous batching):
+ * each sequence's tokens at its own positions in its own state's cache,
+ * computed as one batch of rows on work's activations and threads (work may
+ * be one of the sequences' states). Every cache must be of work's type and
+ * at most work's context size; the tokens of all sequences together at most
+ * work->n_batch; no two sequences may share a state. A sequence's logits
+ * equal what forward() on its own gives, up to the float order the kernels
+ * use for a different number of rows (none for quantized weights). -1 with
+ * err set.
+ */
+int forward_multi(struct forward_state *work, const struct forward_seq *seqs, int n_seqs);
+
 #endif
