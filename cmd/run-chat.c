@@ -479,7 +479,7 @@ int cmd_run_chat(int argc, const char **argv)
         "model run [options] MODEL < prompt.txt",
         NULL,
     };
-    struct run_flags fl = { UNSET_INT, UNSET_INT, UNSET_INT, 1, -1, NAN, NAN, NAN, NAN, UNSET_SEED };
+    struct run_flags fl = { UNSET_INT, UNSET_INT, UNSET_INT, 0, -1, NAN, NAN, NAN, NAN, UNSET_SEED };
     const char *system = NULL, *kv_type = NULL;
     int hide_thinking = 0, raw = 0, verbose = 0, verbose_prompt = 0, ignore_mem = 0, no_pull = 0;
     struct opt_list stops = { 0 };
@@ -501,7 +501,7 @@ int cmd_run_chat(int argc, const char **argv)
         OPT_BOOL(0, "no-pull", &no_pull, "fail instead of pulling a model that is not in the store"),
         OPT_GROUP("Runtime"),
         OPT_INT('c', "ctx-size", &fl.ctx_size, "N", "context size in tokens (num_ctx; default min(4096, the model's))"),
-        OPT_INT('t', "threads", &fl.threads, "N", "threads (accepted; the runtime uses one for now)"),
+        OPT_INT('t', "threads", &fl.threads, "N", "threads (default: one per physical core)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
         OPT_GROUP("Output"),
@@ -555,7 +555,7 @@ int cmd_run_chat(int argc, const char **argv)
         goto out;
     }
     struct open_opts oo = { .n_ctx = (int)rc.params.v[GP_NUM_CTX], .n_batch = rc.n_batch, .kv_type = kv_type,
-                            .ignore_memory_check = ignore_mem };
+                            .ignore_memory_check = ignore_mem, .n_threads = fl.threads };
     if (open_model(rc.model_arg, &oo, &rc.mo) < 0)
         goto out;
     if (!(rc.tok = tokenizer_load(rc.mo.model->meta))) {
