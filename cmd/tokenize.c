@@ -4,6 +4,7 @@
  * be compared directly.
  */
 #include "builtin.h"
+#include "model-open.h"
 #include "parse-options.h"
 #include "usage.h"
 
@@ -26,16 +27,18 @@ static const char *const tokenize_usage[] = {
     NULL,
 };
 
-/* MODEL -> its GGUF header. Only paths today; store references resolve
- * here once the store can name a model's GGUF blob. */
+/* The header holding the tokenizer: the (first) GGUF of a file or store model. */
 static struct gguf *open_model_gguf(const char *model_arg)
 {
-    size_t len = strlen(model_arg);
-    if (len < 5 || strcmp(model_arg + len - 5, ".gguf")) {
-        err_set("'%s' is not a .gguf file (store references are not supported by this command yet)", model_arg);
+    char **paths = NULL;
+    int n = 0;
+    if (resolve_model(model_arg, &paths, &n) < 0)
         return NULL;
-    }
-    return gguf_open(model_arg);
+    struct gguf *g = gguf_open(paths[0]);
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    return g;
 }
 
 static char *read_all(FILE *f, size_t *len)
