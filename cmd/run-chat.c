@@ -31,6 +31,7 @@
 #include "../runtime/memory.h"
 #include "../runtime/tokenizer.h"
 #include "../store/settings.h"
+#include "../common/readfile.h"
 
 #define EXIT_INTERRUPTED 130
 
@@ -311,35 +312,13 @@ void run_chat_show_info(struct run_chat *rc, FILE *f)
 
 /* ---- the command ---------------------------------------------------------------- */
 
-static char *read_all(FILE *in)
-{
-    size_t cap = 4096, n = 0;
-    char *p = malloc(cap);
-    if (!p)
-        return NULL;
-    size_t got;
-    while ((got = fread(p + n, 1, cap - n - 1, in)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
-            char *q = realloc(p, cap *= 2);
-            if (!q) {
-                free(p);
-                return NULL;
-            }
-            p = q;
-        }
-    }
-    p[n] = 0;
-    return p;
-}
-
 /* Prompt arguments joined by spaces, after piped stdin (when there is one). */
 static char *build_prompt(int argc, const char **argv, int use_stdin)
 {
     size_t len = 0;
     char *in = NULL;
     if (use_stdin) {
-        if (!(in = read_all(stdin)))
+        if (!(in = read_stream(stdin, NULL)))
             return NULL;
         size_t l = strlen(in);
         while (l && (in[l - 1] == '\n' || in[l - 1] == '\r'))
@@ -419,13 +398,9 @@ static char *template_from_store(struct run_chat *rc)
 {
     if (!rc->in_store || !rc->sm.template_path)
         return NULL;
-    FILE *f = fopen(rc->sm.template_path, "rb");
-    if (!f) {
-        warn("cannot read the model's chat template layer %s; using the GGUF's", rc->sm.template_path);
-        return NULL;
-    }
-    char *t = read_all(f);
-    fclose(f);
+    char *t = read_file(rc->sm.template_path, NULL);
+    if (!t)
+        warn("cannot read the model's chat template layer (%s); using the GGUF's", err_msg());
     return t;
 }
 

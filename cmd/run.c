@@ -16,28 +16,12 @@
 #include "../common/err.h"
 #include "../runtime/sampler.h"
 #include "../runtime/tokenizer.h"
+#include "../common/readfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static char *read_stdin(size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, stdin);
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    *len = n;
-    return buf;
-}
 
 /* Sample and print up to max_tokens tokens after the prompt. */
 static int generate(struct opened *mo, const struct tokenizer *tok, const int32_t *prompt, int n_prompt,
@@ -149,7 +133,7 @@ int cmd_run(int argc, const char **argv)
         prompt = strdup(argv[1]);
         plen = prompt ? strlen(prompt) : 0;
     } else if (!isatty(STDIN_FILENO)) {
-        prompt = read_stdin(&plen);
+        prompt = read_stream(stdin, &plen);
     } else {
         return error("no prompt: give one after MODEL or on standard input "
                      "(the interactive session comes in a later version)"),

@@ -19,6 +19,7 @@
 #include "../runtime/gguf.h"
 #include "../runtime/tokenizer.h"
 #include "../runtime/utf8.h"
+#include "../common/readfile.h"
 
 static const char *const tokenize_usage[] = {
     "model tokenize [options] MODEL TEXT",
@@ -39,34 +40,6 @@ static struct gguf *open_model_gguf(const char *model_arg)
         free(paths[i]);
     free(paths);
     return g;
-}
-
-static char *read_all(FILE *f, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (n < cap) {
-            if (ferror(f)) {
-                err_errno("read error");
-                free(buf);
-                return NULL;
-            }
-            break;
-        }
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    if (!buf) {
-        err_set("out of memory");
-        return NULL;
-    }
-    *len = n;
-    return buf;
 }
 
 /* A piece for a terminal: valid UTF-8 as it is, the rest escaped. */
@@ -171,13 +144,13 @@ int cmd_tokenize(int argc, const char **argv)
         FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
         if (!f)
             return error("cannot open '%s': %s", file, strerror(errno)), EXIT_FAIL;
-        text = read_all(f, &len);
+        text = read_stream(f, &len);
         if (f != stdin)
             fclose(f);
         if (!text)
             return error("%s: %s", file, err_msg()), EXIT_FAIL;
     } else if (!isatty(0)) {
-        text = read_all(stdin, &len);
+        text = read_stream(stdin, &len);
         if (!text)
             return error("stdin: %s", err_msg()), EXIT_FAIL;
     } else {
