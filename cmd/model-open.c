@@ -1,7 +1,7 @@
 /*
  * model-open.c - MODEL argument to a ready forward state, with the memory
- * check in between (see model-open.h). Resolution lives in one function so
- * that store references can be added there alone.
+ * check in between (see model-open.h). resolve_model() is the one place a
+ * MODEL argument becomes files, for every runtime command.
  */
 #include "model-open.h"
 
@@ -17,11 +17,10 @@
 #define DEFAULT_CTX 4096
 #define DEFAULT_BATCH 512
 
-/* MODEL -> the GGUF file(s). Store references come later; today a path. */
-static int resolve_model(const char *arg, char ***paths, int *n)
+int resolve_model(const char *arg, char ***paths, int *n)
 {
     if (!model_arg_is_file(arg))
-        return model_store_paths(arg, paths, n); /* hook: store references (cmd/model-store.c) */
+        return model_store_paths(arg, paths, n);
     if (model_check_file(arg))
         return -1;
     return model_shard_paths(arg, paths, n);

@@ -11,41 +11,12 @@
 #include "../common/err.h"
 #include "../runtime/perplexity.h"
 #include "../runtime/tokenizer.h"
+#include "../common/readfile.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_errno("cannot open '%s'", path);
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    if (!buf)
-        err_set("out of memory reading '%s'", path);
-    else if (ferror(f)) {
-        err_errno("cannot read '%s'", path);
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 struct progress {
     int quiet;

@@ -10,7 +10,7 @@
  * token; at the prompt, libedit returns with EINTR and the input line is
  * dropped, as in a shell.
  */
-#include "run-chat.h"
+#include "run.h"
 
 #include <errno.h>
 #include <histedit.h>

@@ -20,26 +20,6 @@ static sqlite3_stmt *prepare(struct store *s, const char *sql)
     return st;
 }
 
-#define SCHEMA                                                                     \
-    "CREATE TABLE IF NOT EXISTS model_settings("                                   \
-    "  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"           \
-    "  name TEXT NOT NULL,"                                                        \
-    "  value TEXT NOT NULL,"                                                       \
-    "  PRIMARY KEY(model_id, name))"
-
-/* 1 when the table exists, 0 when not, -1 on error. */
-static int have_table(struct store *s)
-{
-    sqlite3_stmt *st = prepare(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'model_settings'");
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    return rc == SQLITE_DONE ? 0 : index_err(s, "reading the schema");
-}
-
 void store_settings_free(struct store_setting *v, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -53,9 +33,6 @@ int store_settings_get(struct store *s, const char *model_id, struct store_setti
 {
     *out = NULL;
     *n = 0;
-    int have = have_table(s);
-    if (have <= 0)
-        return have;
     sqlite3_stmt *st = prepare(s, "SELECT name, value FROM model_settings WHERE model_id = ? ORDER BY name");
     if (!st)
         return -1;
@@ -105,7 +82,7 @@ static int in_transaction(struct store *s, const char *sql, const char *a, const
 {
     if (index_begin(s) < 0)
         return -1;
-    if (index_exec(s, SCHEMA) < 0 || run(s, sql, a, b, c) < 0) {
+    if (run(s, sql, a, b, c) < 0) {
         index_rollback(s);
         return -1;
     }

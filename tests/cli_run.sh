@@ -53,8 +53,8 @@ assert [t["id"] for t in o["top"]] == [t[0] for t in d["top50"][:5]]
 expect_output "eval prints argmax and logsumexp" "^logsumexp [0-9.]+" model eval "$TINY" --tokens 1024,5 --top 3
 
 # bad input
-expect_error "prompt longer than the context" "does not fit a context of 8.*--ctx-size" \
-    model run "$STORIES" --raw -c 8 "Once upon a time there was a little girl named Lily who"
+expect_error "prompt longer than the context" "prompt is [0-9]+ tokens but the context holds 16.*larger context" \
+    model run "$STORIES" --raw -c 16 "Once upon a time there was a little girl named Lily who liked to play in the park"
 expect_error "invalid UTF-8 in the prompt" "UTF-8" model run "$STORIES" --raw $'\xff\xfe bad'
 expect_error "not a GGUF path" "not a .gguf file" model run "$TMP/nosuch" --raw "x"
 expect_error "missing file" "nosuch.gguf" model run "$TMP/nosuch.gguf" --raw "x"

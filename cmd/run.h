@@ -1,10 +1,9 @@
 /*
- * run-chat.h - `model run` with the model's chat template: the one-shot
- * answer (run-chat.c) and the interactive session (run-interactive.c)
- * share this state.
+ * run.h - `model run`: the one-shot answer (run.c, with or without the chat
+ * template) and the interactive session (run-interactive.c) share this state.
  */
-#ifndef CMD_RUN_CHAT_H
-#define CMD_RUN_CHAT_H
+#ifndef CMD_RUN_H
+#define CMD_RUN_H
 
 #include <signal.h>
 
@@ -44,7 +43,6 @@ struct run_chat {
 };
 
 /* `model run` unless --raw goes to the runtime's raw mode: the whole command. */
-int cmd_run_chat(int argc, const char **argv);
 
 /* One assistant turn for the conversation (user message already appended).
  * Streams through the display; on a cancelled turn with no answer the
