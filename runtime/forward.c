@@ -207,6 +207,12 @@ static int matmul(struct forward_state *s, const struct gguf_tensor *w, const fl
 /* --- the phases of a batch, each split over the pool's threads ------------------------- */
 
 #define FF_CHUNK 1024 /* SwiGLU work unit: a multiple of silu's blocks of 16 */
+/*
+ * A phase smaller than this many multiply-adds runs on the caller alone:
+ * waking the pool and waiting for every thread costs more (and on a busy
+ * machine a thread that is not running holds up the whole phase).
+ */
+#define SHARE_MIN_WORK (1 << 18)
 
 /* A row of a several-sequence batch: whose cache, which position, where its logits go. */
 struct fwd_row {
@@ -407,6 +413,7 @@ static int forward_rows(struct forward_state *s, const int32_t *tokens, const st
     const struct llama_hparams *hp = &m->hp;
     const int dim = (int)hp->n_embd;
     const int many = n > 1; /* row phases are worth sharing */
+    const int q_dim = (int)(hp->n_head * hp->head_dim);
     struct batch bt = { .s = s, .tokens = tokens, .rows = rows, .n = n, .pos = pos };
     atomic_init(&bt.next, 0);
     atomic_init(&bt.failed, 0);
@@ -437,7 +444,7 @@ static int forward_rows(struct forward_state *s, const int32_t *tokens, const st
         PROF_STOP(P_ROPE);
         PROF_START();
         atomic_store(&bt.next, 0);
-        phase(&bt, attention, 1);
+        phase(&bt, attention, many || (int64_t)(pos + 1) * q_dim >= SHARE_MIN_WORK);
         PROF_STOP(P_ATT);
         PROF_START();
         if (matmul(s, L->wo, s->att, n, s->xo))
@@ -455,7 +462,7 @@ static int forward_rows(struct forward_state *s, const int32_t *tokens, const st
             return -1;
         PROF_STOP(P_GATEUP);
         PROF_START();
-        phase(&bt, swiglu, 1);
+        phase(&bt, swiglu, (int64_t)n * hp->n_ff >= SHARE_MIN_WORK);
         PROF_STOP(P_SWIGLU);
         PROF_START();
         if (matmul(s, L->ffn_down, s->gate, n, s->xo))
