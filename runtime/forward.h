@@ -45,9 +45,9 @@ void forward_state_free(struct forward_state *s);
 
 /*
  * Threads: a new state computes on the calling thread alone. Set n_threads
- * (0: one per physical core, kern_physical_cores()) to give it a pool of its own, or hand it a
- * pool another owner keeps (it must outlive the state's use, and only one
- * thread may run work on a pool at a time). Every output element is computed
+ * (0: one per physical core, kern_physical_cores()) to give it a pool of
+ * its own, or hand it a pool another owner keeps (it must outlive the
+ * state's use, and only one thread may run work on a pool at a time). Every output element is computed
  * by one thread in a fixed order, so the logits are the same bits for any
  * thread count. 0, or -1 with err set.
  */
