@@ -41,6 +41,9 @@ struct mm_task {
     const struct ggml_type_traits *wt, *at;
     ggml_vec_dot_fn dot;   /* vec_dot, or the single-row order when M == 1 */
     kern_vec_dot4_fn dot4; /* NULL: none at this level */
+    const struct kern_tiled *tiled; /* non-NULL: the tiled product (M >= KERN_TILE_M) */
+    char *packed, *scratch;         /* its packed activations and per-thread scratch */
+    size_t scratch_size;
     const char *W;
     int64_t N, K, M, chunk;
     const float *x;
@@ -58,6 +61,21 @@ static void mm_run(void *arg, int ith, int nth)
         for (int64_t m = ith; m < t->M; m += nth)
             t->at->from_float(t->x + m * t->K, t->act + (size_t)m * t->arow, t->K);
         kern_pool_barrier(t->pool);
+    }
+    if (t->tiled) {
+        const int64_t groups = (t->M + KERN_TILE_M - 1) / KERN_TILE_M;
+        for (int64_t g = ith; g < groups; g += nth)
+            t->tiled->pack(t->act, t->arow, t->K, t->M, g, t->packed);
+        kern_pool_barrier(t->pool);
+        for (;;) {
+            const int64_t n0 = atomic_fetch_add(&t->next, 1) * t->chunk;
+            if (n0 >= t->N)
+                break;
+            const int64_t n1 = n0 + t->chunk < t->N ? n0 + t->chunk : t->N;
+            t->tiled->rows(t->W, t->wrow, n0, n1, t->N, t->K, t->packed, t->M, t->out,
+                           t->scratch + (size_t)ith * t->scratch_size);
+        }
+        return;
     }
     const char *act = t->act ? t->act : (const char *)t->x;
     for (;;) {
@@ -110,7 +128,19 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
         if (!t.act)
             return err_set("matmul: out of memory for %lld activation rows", (long long)M);
     }
+    const struct kern_tiled *tiled = M >= KERN_TILE_M ? kern_get_tiled(wtype) : NULL;
+    if (tiled && t.act) {
+        /* zmm-aligned; sizes rounded up to whole cache lines */
+        const size_t pb = (tiled->act_bytes(K, M) + 63) & ~(size_t)63;
+        t.scratch_size = (tiled->scratch_bytes(K) + 63) & ~(size_t)63;
+        t.packed = aligned_alloc(64, pb + (size_t)nth * t.scratch_size);
+        if (t.packed) {
+            t.scratch = t.packed + pb;
+            t.tiled = tiled;
+        } /* else: the 4-row kernels need no extra memory */
+    }
     kern_pool_run(pool, mm_run, &t);
+    free(t.packed);
     free(t.act);
     return 0;
 }

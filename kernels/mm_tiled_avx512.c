@@ -1,0 +1,286 @@
+/*
+ * mm_tiled_avx512.c - prompt processing as a tiled matrix product at the
+ * AVX-512 level, for Q4_K, Q6_K and IQ2_XXS weights against Q8_K tokens.
+ *
+ * The 4-row kernels decode each weight block once per 4 tokens and spend
+ * most of their time on decoding, folding and float steps around 8 integer
+ * instructions. Here a few weight rows at a time are decoded once into
+ * scratch for every token (unsigned bytes in natural element order plus an
+ * int16 scale per byte pair, see struct wdec), and the tokens, packed 8 to
+ * a group (struct ytile), stream through them: per block and token only
+ * vpmaddubsw + vpdpwssd per 64 weights, and the float steps of two tokens
+ * share one zmm instruction.
+ *
+ * Bit-exactness: each output's 8 integer lanes per super-block are the
+ * same integers as vec_dot's (integer sums are exact whatever their
+ * grouping), and each output then gets the same float operations in the
+ * same order (fma into 8 lanes per block, the reference's final sums).
+ * Formats whose weights carry an offset (Q6_K: q - 32, IQ2_XXS: signed grid
+ * values stored as grid + 43) subtract offset * scale * (sum of 4
+ * activations) in the same lanes, through two more vpdpwssd per token.
+ */
+#define SIMD_VNNI 1
+#include "simd-dots.h"
+#include "simd512.h"
+
+#include <stdint.h>
+
+/* one token group's share of a super-block */
+struct ytile {
+    int8_t qs[KERN_TILE_M][QK_K];
+    int16_t y4[KERN_TILE_M][2][32]; /* sums of 4 activations, laid out as struct wdec's csc */
+    float dpair[KERN_TILE_M / 2][16]; /* d of tokens 2p (lanes 0..7) and 2p+1 (8..15) */
+    float dquad[KERN_TILE_M / 4][16]; /* d of tokens 4q+k in lanes 4k..4k+3 */
+    int16_t bj[KERN_TILE_M / 4][32];  /* tokens 4q+k: bsums[2j] + bsums[2j+1] in int16 8k+j */
+};
+
+/* one weight super-block, decoded */
+struct wdec {
+    __m512i u[4];   /* weights 64z..64z+63 as unsigned bytes (value + offset) */
+    __m512i sc[4];  /* int16 scale of each byte pair of u[z] */
+    /*
+     * -offset * scale for the activation sums in ytile.y4: int16 2L+e of
+     * zmm k covers 32-byte group 4k + 2(L/8) + e, bytes 4(L%8)..+3, so
+     * lanes L and L+8 fold to the reference's lane L%8.
+     */
+    __m512i csc[2];
+    __m512i mins; /* Q4_K: the 8 int16 mins in every 128-bit lane */
+    float xd, nxm; /* d and -dmin */
+    float pad[14];
+};
+
+_Static_assert(sizeof(struct ytile) % 64 == 0, "ytile keeps zmm alignment");
+_Static_assert(sizeof(struct wdec) % 64 == 0, "wdec keeps zmm alignment");
+
+#define ROW_TILE 4
+
+static size_t act_bytes(int64_t K, int64_t M)
+{
+    return (size_t)((M + KERN_TILE_M - 1) / KERN_TILE_M) * (size_t)(K / QK_K) * sizeof(struct ytile);
+}
+
+static size_t scratch_bytes(int64_t K)
+{
+    return (size_t)ROW_TILE * (size_t)(K / QK_K) * sizeof(struct wdec);
+}
+
+static void pack(const void *q8k, size_t arow, int64_t K, int64_t M, int64_t g, void *packed)
+{
+    const int64_t nb = K / QK_K;
+    struct ytile *yt = (struct ytile *)packed + g * nb;
+    for (int64_t i = 0; i < nb; i++, yt++) {
+        memset(yt, 0, sizeof *yt);
+        for (int k = 0; k < KERN_TILE_M; k++) {
+            const int64_t m = g * KERN_TILE_M + k;
+            if (m >= M)
+                break;
+            const block_q8_K *y = (const block_q8_K *)((const char *)q8k + (size_t)m * arow) + i;
+            memcpy(yt->qs[k], y->qs, QK_K);
+            for (int kk = 0; kk < 2; kk++)
+                for (int L = 0; L < 16; L++)
+                    for (int e = 0; e < 2; e++) {
+                        const int grp = 4 * kk + 2 * (L / 8) + e;
+                        const int8_t *q = y->qs + 32 * grp + 4 * (L % 8);
+                        yt->y4[k][kk][2 * L + e] = (int16_t)(q[0] + q[1] + q[2] + q[3]);
+                    }
+            for (int l = 0; l < 8; l++)
+                yt->dpair[k / 2][8 * (k % 2) + l] = y->d;
+            for (int l = 0; l < 4; l++)
+                yt->dquad[k / 4][4 * (k % 4) + l] = y->d;
+            for (int j = 0; j < 8; j++)
+                yt->bj[k / 4][8 * (k % 4) + j] = (int16_t)(y->bsums[2 * j] + y->bsums[2 * j + 1]);
+        }
+    }
+}
+
+/* csc from a scale per 16 weights (Q6_K) or per 32 (IQ2_XXS: sub = 32) */
+static inline void fill_csc(struct wdec *w, const int *scale, int sub, int off)
+{
+    int16_t c[2][32];
+    for (int kk = 0; kk < 2; kk++)
+        for (int L = 0; L < 16; L++)
+            for (int e = 0; e < 2; e++) {
+                const int grp = 4 * kk + 2 * (L / 8) + e;
+                c[kk][2 * L + e] = (int16_t)(-off * scale[(32 * grp + 4 * (L % 8)) / sub]);
+            }
+    w->csc[0] = _mm512_loadu_si512(c[0]);
+    w->csc[1] = _mm512_loadu_si512(c[1]);
+}
+
+static void dec_q4_K(const void *vx, struct wdec *w)
+{
+    const block_q4_K *x = vx;
+    const __m128i sm = k4_scales_mins(x->scales);
+    const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+    for (int c = 0; c < 4; c++) {
+        w->u[c] = k4_chunk(x->qs, c);
+        w->sc[c] = _mm512_permutexvar_epi16(perm_idx2(2 * c, 2 * c + 1), sc);
+    }
+    w->mins = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)));
+    w->xd = fp16_to_fp32(x->d);
+    w->nxm = -fp16_to_fp32(x->dmin);
+}
+
+static void dec_q6_K(const void *vx, struct wdec *w)
+{
+    const block_q6_K *x = vx;
+    const __m512i m4 = _mm512_set1_epi8(0xF), m3 = _mm512_set1_epi8(3);
+    const __m512i sc = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)));
+    for (int h = 0; h < 2; h++) {
+        const __m512i l = _mm512_loadu_si512(x->ql + 64 * h);
+        const __m256i qh = load256(x->qh + 32 * h);
+        const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+        w->u[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
+        w->u[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                                          _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 4), m3), 4));
+    }
+    for (int g = 0; g < 4; g++)
+        w->sc[g] = _mm512_permutexvar_epi16(perm_idx4(4 * g), sc);
+    int s[16];
+    for (int j = 0; j < 16; j++)
+        s[j] = x->scales[j];
+    fill_csc(w, s, 16, 32);
+    w->xd = fp16_to_fp32(x->d);
+}
+
+static void dec_iq2_xxs(const void *vx, struct wdec *w)
+{
+    const block_iq2_xxs *x = vx;
+    const __m512i c43 = _mm512_set1_epi8(43);
+    for (int g = 0; g < 4; g++) {
+        __m512i grid, ls;
+        __mmask64 neg;
+        iq2_pair(x->qs + 8 * g, &grid, &neg, &ls);
+        w->u[g] = _mm512_mask_sub_epi8(_mm512_add_epi8(grid, c43), neg, c43, grid);
+        w->sc[g] = ls;
+    }
+    int s[8];
+    for (int g = 0; g < 8; g++) {
+        uint32_t a;
+        memcpy(&a, x->qs + 4 * g + 2, sizeof a);
+        s[g] = 2 * (int)(a >> 28) + 1;
+    }
+    fill_csc(w, s, 32, 43);
+    w->xd = fp16_to_fp32(x->d);
+}
+
+/* lanes 0..7: a's 16 folded to 8, lanes 8..15: b's */
+static inline __m512i fold2(__m512i a, __m512i b)
+{
+    return _mm512_add_epi32(_mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(1, 0, 1, 0)),
+                            _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+}
+
+enum { FMT_Q4_K, FMT_Q6_K, FMT_IQ2_XXS };
+
+/*
+ * One weight row's block against a token group: acc[p] holds tokens 2p and
+ * 2p+1 (8 lanes each), accm[q] the Q4_K min lanes of tokens 4q..4q+3.
+ */
+static inline __attribute__((always_inline)) void tile_block(const struct wdec *w, const struct ytile *yt, __m512 acc[4],
+                                                             __m512 accm[2], int fmt)
+{
+    __m512i sumi[KERN_TILE_M];
+    _Pragma("GCC unroll 8")
+    for (int m = 0; m < KERN_TILE_M; m++)
+        sumi[m] = _mm512_setzero_si512();
+    _Pragma("GCC unroll 8")
+    for (int z = 0; z < 4; z++) {
+        const __m512i u = _mm512_load_si512(&w->u[z]), s = _mm512_load_si512(&w->sc[z]);
+        _Pragma("GCC unroll 8")
+        for (int m = 0; m < KERN_TILE_M; m++)
+            sumi[m] = _mm512_dpwssd_epi32(sumi[m], _mm512_maddubs_epi16(u, _mm512_load_si512(yt->qs[m] + 64 * z)), s);
+    }
+    if (fmt != FMT_Q4_K) {
+        _Pragma("GCC unroll 8")
+        for (int kk = 0; kk < 2; kk++) {
+            const __m512i c = _mm512_load_si512(&w->csc[kk]);
+            _Pragma("GCC unroll 8")
+            for (int m = 0; m < KERN_TILE_M; m++)
+                sumi[m] = _mm512_dpwssd_epi32(sumi[m], _mm512_load_si512(yt->y4[m][kk]), c);
+        }
+    }
+    const __m512 xd = _mm512_set1_ps(w->xd);
+    _Pragma("GCC unroll 8")
+    for (int p = 0; p < KERN_TILE_M / 2; p++) {
+        const __m512 d = _mm512_mul_ps(_mm512_load_ps(yt->dpair[p]), xd);
+        acc[p] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(fold2(sumi[2 * p], sumi[2 * p + 1])), acc[p]);
+    }
+    if (fmt == FMT_Q4_K) {
+        const __m512 nxm = _mm512_set1_ps(w->nxm);
+        const __m512i mins = _mm512_load_si512(&w->mins);
+        _Pragma("GCC unroll 8")
+        for (int q = 0; q < KERN_TILE_M / 4; q++) {
+            const __m512 dm = _mm512_mul_ps(_mm512_load_ps(yt->dquad[q]), nxm);
+            const __m512i pm = _mm512_madd_epi16(mins, _mm512_load_si512(yt->bj[q]));
+            accm[q] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(pm), accm[q]);
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void tiled_rows(const void *W, size_t wrow, int64_t n0, int64_t n1,
+                                                             int64_t N, int64_t K, const void *packed, int64_t M,
+                                                             float *out, void *scratch, int fmt, size_t bsize,
+                                                             void (*dec)(const void *, struct wdec *))
+{
+    const int64_t nb = K / QK_K, G = (M + KERN_TILE_M - 1) / KERN_TILE_M;
+    struct wdec *wd = scratch;
+    const struct ytile *Y = packed;
+    for (int64_t t0 = n0; t0 < n1; t0 += ROW_TILE) {
+        const int nr = n1 - t0 < ROW_TILE ? (int)(n1 - t0) : ROW_TILE;
+        for (int r = 0; r < nr; r++)
+            for (int64_t i = 0; i < nb; i++)
+                dec((const char *)W + (size_t)(t0 + r) * wrow + (size_t)i * bsize, &wd[r * nb + i]);
+        for (int64_t g = 0; g < G; g++) {
+            __m512 acc[ROW_TILE][4], accm[ROW_TILE][2];
+            for (int r = 0; r < ROW_TILE; r++) {
+                for (int p = 0; p < 4; p++)
+                    acc[r][p] = _mm512_setzero_ps();
+                accm[r][0] = accm[r][1] = _mm512_setzero_ps();
+            }
+            const struct ytile *yg = Y + g * nb;
+            for (int64_t i = 0; i < nb; i++)
+                for (int r = 0; r < nr; r++)
+                    tile_block(&wd[r * nb + i], &yg[i], acc[r], accm[r], fmt);
+            for (int r = 0; r < nr; r++)
+                for (int k = 0; k < KERN_TILE_M; k++) {
+                    const int64_t m = g * KERN_TILE_M + k;
+                    if (m >= M)
+                        break;
+                    const __m512 a = acc[r][k / 2];
+                    const __m256 a8 = k % 2 ? _mm512_extractf32x8_ps(a, 1) : _mm512_castps512_ps256(a);
+                    float v = hsum_ps8(a8);
+                    if (fmt == FMT_Q4_K) {
+                        float lanes[16];
+                        _mm512_storeu_ps(lanes, accm[r][k / 4]);
+                        v += hsum_ps4(_mm_loadu_ps(lanes + 4 * (k % 4)));
+                    } else if (fmt == FMT_IQ2_XXS) {
+                        v *= 0.125f;
+                    }
+                    out[m * N + t0 + r] = v;
+                }
+        }
+    }
+}
+
+static void rows_q4_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
+                      int64_t M, float *out, void *scratch)
+{
+    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q4_K, sizeof(block_q4_K), dec_q4_K);
+}
+
+static void rows_q6_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
+                      int64_t M, float *out, void *scratch)
+{
+    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q6_K, sizeof(block_q6_K), dec_q6_K);
+}
+
+static void rows_iq2_xxs(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K,
+                         const void *packed, int64_t M, float *out, void *scratch)
+{
+    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_IQ2_XXS, sizeof(block_iq2_xxs), dec_iq2_xxs);
+}
+
+const struct kern_tiled kern_tiled_q4_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q4_K };
+const struct kern_tiled kern_tiled_q6_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q6_K };
+const struct kern_tiled kern_tiled_iq2_xxs_avx512 = { act_bytes, pack, scratch_bytes, rows_iq2_xxs };
