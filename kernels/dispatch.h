@@ -35,8 +35,8 @@ typedef void (*kern_vec_dot4_fn)(int n, float *s, size_t sstride, const void *x,
 struct kern_tiled {
     /* bytes of packed activations for M tokens of K elements */
     size_t (*act_bytes)(int64_t K, int64_t M);
-    /* pack token group g (tokens 8g..8g+7, zeros past M) from Q8_K rows arow bytes apart */
-    void (*pack)(const void *q8k, size_t arow, int64_t K, int64_t M, int64_t g, void *packed);
+    /* quantize (as quantize_row_q8_K) and pack token group g (tokens 8g..8g+7, zeros past M) of x */
+    void (*pack)(const float *x, int64_t K, int64_t M, int64_t g, void *packed);
     /* per-thread scratch bytes for rows of K elements */
     size_t (*scratch_bytes)(int64_t K);
     /* out[m*N + n] for n0 <= n < n1, every m < M; W holds rows wrow bytes apart */

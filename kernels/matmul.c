@@ -57,7 +57,7 @@ struct mm_task {
 static void mm_run(void *arg, int ith, int nth)
 {
     struct mm_task *t = arg;
-    if (t->act) {
+    if (t->act && !t->tiled) {
         for (int64_t m = ith; m < t->M; m += nth)
             t->at->from_float(t->x + m * t->K, t->act + (size_t)m * t->arow, t->K);
         kern_pool_barrier(t->pool);
@@ -65,7 +65,7 @@ static void mm_run(void *arg, int ith, int nth)
     if (t->tiled) {
         const int64_t groups = (t->M + KERN_TILE_M - 1) / KERN_TILE_M;
         for (int64_t g = ith; g < groups; g += nth)
-            t->tiled->pack(t->act, t->arow, t->K, t->M, g, t->packed);
+            t->tiled->pack(t->x, t->K, t->M, g, t->packed);
         kern_pool_barrier(t->pool);
         for (;;) {
             const int64_t n0 = atomic_fetch_add(&t->next, 1) * t->chunk;
@@ -123,13 +123,8 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
     t.chunk = N / (4 * nth);
     t.chunk = t.chunk > MAX_CHUNK ? MAX_CHUNK : t.chunk < 1 ? 1 : t.chunk;
     atomic_init(&t.next, 0);
-    if (wt->vec_dot_type != GGML_TYPE_F32) {
-        t.act = malloc((size_t)M * t.arow);
-        if (!t.act)
-            return err_set("matmul: out of memory for %lld activation rows", (long long)M);
-    }
     const struct kern_tiled *tiled = M >= KERN_TILE_M ? kern_get_tiled(wtype) : NULL;
-    if (tiled && t.act) {
+    if (tiled && wt->vec_dot_type == GGML_TYPE_Q8_K) {
         /* zmm-aligned; sizes rounded up to whole cache lines */
         const size_t pb = (tiled->act_bytes(K, M) + 63) & ~(size_t)63;
         t.scratch_size = (tiled->scratch_bytes(K) + 63) & ~(size_t)63;
@@ -137,7 +132,12 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
         if (t.packed) {
             t.scratch = t.packed + pb;
             t.tiled = tiled;
-        } /* else: the 4-row kernels need no extra memory */
+        } /* else: the 4-row kernels need less memory */
+    }
+    if (wt->vec_dot_type != GGML_TYPE_F32 && !t.tiled) {
+        t.act = malloc((size_t)M * t.arow);
+        if (!t.act)
+            return err_set("matmul: out of memory for %lld activation rows", (long long)M);
     }
     kern_pool_run(pool, mm_run, &t);
     free(t.packed);

@@ -64,7 +64,47 @@ static size_t scratch_bytes(int64_t K)
     return (size_t)ROW_TILE * (size_t)(K / QK_K) * sizeof(struct wdec);
 }
 
-static void pack(const void *q8k, size_t arow, int64_t K, int64_t M, int64_t g, void *packed)
+/*
+ * quantize_row_q8_K for one block, with the same float operations: the
+ * element of largest magnitude (the first of equals), iscale = -127/max,
+ * nearest_int's magic-number rounding, the clamp at 127, d = 1/iscale.
+ */
+static void quantize_q8_K_block(const float *x, int8_t *qs, int16_t *bsums, float *d)
+{
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    __m512 am = _mm512_setzero_ps();
+    for (int z = 0; z < 16; z++)
+        am = _mm512_max_ps(am, _mm512_andnot_ps(sign, _mm512_loadu_ps(x + 16 * z)));
+    const float amax = _mm512_reduce_max_ps(am);
+    if (amax == 0.0f) {
+        memset(qs, 0, QK_K);
+        memset(bsums, 0, QK_K / 16 * sizeof *bsums);
+        *d = 0;
+        return;
+    }
+    int first = 0;
+    for (int z = 0; z < 16; z++) {
+        const __mmask16 hit = _mm512_cmp_ps_mask(_mm512_andnot_ps(sign, _mm512_loadu_ps(x + 16 * z)),
+                                                 _mm512_set1_ps(amax), _CMP_EQ_OQ);
+        if (hit) {
+            first = 16 * z + __builtin_ctz(hit);
+            break;
+        }
+    }
+    const float iscale = -127.f / x[first];
+    const __m512 is = _mm512_set1_ps(iscale), magic = _mm512_set1_ps(12582912.f);
+    for (int z = 0; z < 16; z++) {
+        const __m512 t = _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(x + 16 * z), is), magic);
+        __m512i v = _mm512_sub_epi32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x007fffff)),
+                                     _mm512_set1_epi32(0x00400000));
+        v = _mm512_min_epi32(v, _mm512_set1_epi32(127));
+        _mm_storeu_si128((__m128i *)(qs + 16 * z), _mm512_cvtepi32_epi8(v));
+        bsums[z] = (int16_t)_mm512_reduce_add_epi32(v);
+    }
+    *d = 1 / iscale;
+}
+
+static void pack(const float *x, int64_t K, int64_t M, int64_t g, void *packed)
 {
     const int64_t nb = K / QK_K;
     struct ytile *yt = (struct ytile *)packed + g * nb;
@@ -74,21 +114,23 @@ static void pack(const void *q8k, size_t arow, int64_t K, int64_t M, int64_t g, 
             const int64_t m = g * KERN_TILE_M + k;
             if (m >= M)
                 break;
-            const block_q8_K *y = (const block_q8_K *)((const char *)q8k + (size_t)m * arow) + i;
-            memcpy(yt->qs[k], y->qs, QK_K);
+            int16_t bsums[QK_K / 16];
+            float d;
+            quantize_q8_K_block(x + m * K + i * QK_K, yt->qs[k], bsums, &d);
+            const int8_t *qs = yt->qs[k];
             for (int kk = 0; kk < 2; kk++)
                 for (int L = 0; L < 16; L++)
                     for (int e = 0; e < 2; e++) {
                         const int grp = 4 * kk + 2 * (L / 8) + e;
-                        const int8_t *q = y->qs + 32 * grp + 4 * (L % 8);
+                        const int8_t *q = qs + 32 * grp + 4 * (L % 8);
                         yt->y4[k][kk][2 * L + e] = (int16_t)(q[0] + q[1] + q[2] + q[3]);
                     }
             for (int l = 0; l < 8; l++)
-                yt->dpair[k / 2][8 * (k % 2) + l] = y->d;
+                yt->dpair[k / 2][8 * (k % 2) + l] = d;
             for (int l = 0; l < 4; l++)
-                yt->dquad[k / 4][4 * (k % 4) + l] = y->d;
+                yt->dquad[k / 4][4 * (k % 4) + l] = d;
             for (int j = 0; j < 8; j++)
-                yt->bj[k / 4][8 * (k % 4) + j] = (int16_t)(y->bsums[2 * j] + y->bsums[2 * j + 1]);
+                yt->bj[k / 4][8 * (k % 4) + j] = (int16_t)(bsums[2 * j] + bsums[2 * j + 1]);
         }
     }
 }

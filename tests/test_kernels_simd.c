@@ -248,6 +248,12 @@ TEST(many_token_matmul_matches_reference)
                 tl_random_blocks(qt[t], W + r * wrow, K);
             for (int64_t i = 0; i < K * M; i++)
                 x[i] = tl_gauss() * (i % 97 == 0 ? 5.f : 1.f);
+            /* quantizer edge cases: a block of zeros (token 2), equal magnitudes of both signs (token 3) */
+            for (int64_t i = 0; i < 256; i++)
+                x[2 * K + i] = 0;
+            x[3 * K + 5] = 30.f;
+            x[3 * K + 9] = -30.f;
+            x[3 * K + K - 1] = -30.f;
             for (int64_t m = 0; m < M; m++) {
                 at->from_float(x + m * K, q + m * arow, K);
                 for (int64_t n = 0; n < N; n++)
