@@ -56,7 +56,8 @@ struct kern_dot_impl {
 const struct kern_tiled *kern_get_tiled(uint32_t t);
 
 /* mm_tiled_avx512.c */
-extern const struct kern_tiled kern_tiled_q4_K_avx512, kern_tiled_q6_K_avx512, kern_tiled_iq2_xxs_avx512;
+extern const struct kern_tiled kern_tiled_q2_K_avx512, kern_tiled_q3_K_avx512, kern_tiled_q4_K_avx512,
+    kern_tiled_q5_K_avx512, kern_tiled_q6_K_avx512, kern_tiled_iq2_xxs_avx512;
 
 /* The installed 4-row kernel of type t, or NULL. */
 kern_vec_dot4_fn kern_get_dot4(uint32_t t);

@@ -1,6 +1,6 @@
 /*
  * mm_tiled_avx512.c - prompt processing as a tiled matrix product at the
- * AVX-512 level, for Q4_K, Q6_K and IQ2_XXS weights against Q8_K tokens.
+ * AVX-512 level, for the K-quants (Q2_K..Q6_K) and IQ2_XXS against Q8_K tokens.
  *
  * The 4-row kernels decode each weight block once per 4 tokens and spend
  * most of their time on decoding, folding and float steps around 8 integer
@@ -15,8 +15,8 @@
  * same integers as vec_dot's (integer sums are exact whatever their
  * grouping), and each output then gets the same float operations in the
  * same order (fma into 8 lanes per block, the reference's final sums).
- * Formats whose weights carry an offset (Q6_K: q - 32, IQ2_XXS: signed grid
- * values stored as grid + 43) subtract offset * scale * (sum of 4
+ * Formats whose weights carry an offset (Q6_K: q - 32, Q3_K: u - 4,
+ * IQ2_XXS: signed grid values stored as grid + 43) subtract offset * scale * (sum of 4
  * activations) in the same lanes, through two more vpdpwssd per token.
  */
 #define SIMD_VNNI 1
@@ -32,6 +32,7 @@ struct ytile {
     float dpair[KERN_TILE_M / 2][16]; /* d of tokens 2p (lanes 0..7) and 2p+1 (8..15) */
     float dquad[KERN_TILE_M / 4][16]; /* d of tokens 4q+k in lanes 4k..4k+3 */
     int16_t bj[KERN_TILE_M / 4][32];  /* tokens 4q+k: bsums[2j] + bsums[2j+1] in int16 8k+j */
+    int16_t bsp[KERN_TILE_M / 2][32]; /* Q2_K: the 16 bsums of tokens 2p and 2p+1 */
 };
 
 /* one weight super-block, decoded */
@@ -44,7 +45,7 @@ struct wdec {
      * lanes L and L+8 fold to the reference's lane L%8.
      */
     __m512i csc[2];
-    __m512i mins; /* Q4_K: the 8 int16 mins in every 128-bit lane */
+    __m512i mins; /* Q4_K/Q5_K: the 8 int16 mins in every 128-bit lane; Q2_K: the 16 in both halves */
     float xd, nxm; /* d and -dmin */
     float pad[14];
 };
@@ -131,6 +132,8 @@ static void pack(const float *x, int64_t K, int64_t M, int64_t g, void *packed)
                 yt->dquad[k / 4][4 * (k % 4) + l] = d;
             for (int j = 0; j < 8; j++)
                 yt->bj[k / 4][8 * (k % 4) + j] = (int16_t)(bsums[2 * j] + bsums[2 * j + 1]);
+            for (int j = 0; j < 16; j++)
+                yt->bsp[k / 2][16 * (k % 2) + j] = bsums[j];
         }
     }
 }
@@ -159,6 +162,77 @@ static void dec_q4_K(const void *vx, struct wdec *w)
         w->sc[c] = _mm512_permutexvar_epi16(perm_idx2(2 * c, 2 * c + 1), sc);
     }
     w->mins = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)));
+    w->xd = fp16_to_fp32(x->d);
+    w->nxm = -fp16_to_fp32(x->dmin);
+}
+
+static void dec_q5_K(const void *vx, struct wdec *w)
+{
+    const block_q5_K *x = vx;
+    const __m128i sm = k4_scales_mins(x->scales);
+    const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+    const __m512i qh2 = k5_qh(x->qh);
+    for (int c = 0; c < 4; c++) {
+        w->u[c] = k5_chunk(x->qs, qh2, c);
+        w->sc[c] = _mm512_permutexvar_epi16(perm_idx2(2 * c, 2 * c + 1), sc);
+    }
+    w->mins = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)));
+    w->xd = fp16_to_fp32(x->d);
+    w->nxm = -fp16_to_fp32(x->dmin);
+}
+
+/*
+ * Q3_K and Q2_K: the 2-bit fields of pass p of half h are elements
+ * 128h + 32p..+31, two passes per zmm (vpsrlvw shifts the halves apart).
+ * Q3_K adds its high bit as 4 (value = u - 4); scales per 16 weights.
+ */
+static inline void dec_q23(const uint8_t *qs, const uint8_t *hmask, __m512i sc, struct wdec *w)
+{
+    const __m512i m3 = _mm512_set1_epi8(3), one = _mm512_set1_epi8(1);
+    for (int h = 0; h < 2; h++) {
+        const __m256i q = load256(qs + 32 * h);
+        const __m512i q2 = _mm512_inserti64x4(_mm512_castsi256_si512(q), q, 1);
+        for (int pp = 0; pp < 2; pp++) {
+            const int p = 2 * pp;
+            const __m512i sh = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * p))),
+                                                  _mm256_set1_epi16((short)(2 * p + 2)), 1);
+            __m512i u = _mm512_and_si512(_mm512_srlv_epi16(q2, sh), m3);
+            if (hmask) {
+                const __m256i hm = load256(hmask);
+                const __m512i hsh = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(4 * h + p))),
+                                                       _mm256_set1_epi16((short)(4 * h + p + 1)), 1);
+                const __m512i hb =
+                    _mm512_and_si512(_mm512_srlv_epi16(_mm512_inserti64x4(_mm512_castsi256_si512(hm), hm, 1), hsh), one);
+                u = _mm512_or_si512(u, _mm512_slli_epi16(hb, 2));
+            }
+            w->u[2 * h + pp] = u;
+            w->sc[2 * h + pp] = _mm512_permutexvar_epi16(perm_idx4(8 * h + 2 * p), sc);
+        }
+    }
+}
+
+static void dec_q3_K(const void *vx, struct wdec *w)
+{
+    const block_q3_K *x = vx;
+    uint32_t rw[4];
+    q3k_scale_words(x->scales, rw);
+    int8_t s8[16];
+    _mm_storeu_si128((__m128i *)s8,
+                     _mm_sub_epi8(_mm_set_epi32((int)rw[3], (int)rw[2], (int)rw[1], (int)rw[0]), _mm_set1_epi8(32)));
+    dec_q23(x->qs, x->hmask, _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)s8))), w);
+    int s[16];
+    for (int j = 0; j < 16; j++)
+        s[j] = s8[j];
+    fill_csc(w, s, 16, 4);
+    w->xd = fp16_to_fp32(x->d);
+}
+
+static void dec_q2_K(const void *vx, struct wdec *w)
+{
+    const block_q2_K *x = vx;
+    const __m128i scb = _mm_loadu_si128((const __m128i *)x->scales), m4 = _mm_set1_epi8(0xF);
+    dec_q23(x->qs, NULL, _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(scb, m4))), w);
+    w->mins = _mm512_broadcast_i64x4(_mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(scb, 4), m4)));
     w->xd = fp16_to_fp32(x->d);
     w->nxm = -fp16_to_fp32(x->dmin);
 }
@@ -213,7 +287,7 @@ static inline __m512i fold2(__m512i a, __m512i b)
                             _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
 }
 
-enum { FMT_Q4_K, FMT_Q6_K, FMT_IQ2_XXS };
+enum { FMT_Q4_K, FMT_Q5_K, FMT_Q6_K, FMT_Q3_K, FMT_Q2_K, FMT_IQ2_XXS };
 
 /*
  * One weight row's block against a token group: acc[p] holds tokens 2p and
@@ -233,7 +307,7 @@ static inline __attribute__((always_inline)) void tile_block(const struct wdec *
         for (int m = 0; m < KERN_TILE_M; m++)
             sumi[m] = _mm512_dpwssd_epi32(sumi[m], _mm512_maddubs_epi16(u, _mm512_load_si512(yt->qs[m] + 64 * z)), s);
     }
-    if (fmt != FMT_Q4_K) {
+    if (fmt == FMT_Q6_K || fmt == FMT_Q3_K || fmt == FMT_IQ2_XXS) {
         _Pragma("GCC unroll 8")
         for (int kk = 0; kk < 2; kk++) {
             const __m512i c = _mm512_load_si512(&w->csc[kk]);
@@ -243,18 +317,32 @@ static inline __attribute__((always_inline)) void tile_block(const struct wdec *
         }
     }
     const __m512 xd = _mm512_set1_ps(w->xd);
+    if (fmt == FMT_Q2_K) { /* the mins go first, into the same lanes */
+        const __m512 nxm = _mm512_set1_ps(w->nxm);
+        const __m512i mins = _mm512_load_si512(&w->mins);
+        _Pragma("GCC unroll 8")
+        for (int p = 0; p < KERN_TILE_M / 2; p++) {
+            const __m512 dm = _mm512_mul_ps(_mm512_load_ps(yt->dpair[p]), nxm);
+            const __m512i pm = _mm512_madd_epi16(mins, _mm512_load_si512(yt->bsp[p]));
+            acc[p] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(pm), acc[p]);
+        }
+    }
     _Pragma("GCC unroll 8")
     for (int p = 0; p < KERN_TILE_M / 2; p++) {
         const __m512 d = _mm512_mul_ps(_mm512_load_ps(yt->dpair[p]), xd);
         acc[p] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(fold2(sumi[2 * p], sumi[2 * p + 1])), acc[p]);
     }
-    if (fmt == FMT_Q4_K) {
+    if (fmt == FMT_Q4_K || fmt == FMT_Q5_K) {
         const __m512 nxm = _mm512_set1_ps(w->nxm);
         const __m512i mins = _mm512_load_si512(&w->mins);
         _Pragma("GCC unroll 8")
         for (int q = 0; q < KERN_TILE_M / 4; q++) {
             const __m512 dm = _mm512_mul_ps(_mm512_load_ps(yt->dquad[q]), nxm);
-            const __m512i pm = _mm512_madd_epi16(mins, _mm512_load_si512(yt->bj[q]));
+            __m512i pm = _mm512_madd_epi16(mins, _mm512_load_si512(yt->bj[q]));
+            if (fmt == FMT_Q5_K) { /* one integer per token: the sum of its 4 lanes, in each of them */
+                pm = _mm512_add_epi32(pm, _mm512_shuffle_epi32(pm, _MM_PERM_BADC));
+                pm = _mm512_add_epi32(pm, _mm512_shuffle_epi32(pm, _MM_PERM_CDAB));
+            }
             accm[q] = _mm512_fmadd_ps(dm, _mm512_cvtepi32_ps(pm), accm[q]);
         }
     }
@@ -281,9 +369,21 @@ static inline __attribute__((always_inline)) void tiled_rows(const void *W, size
                 accm[r][0] = accm[r][1] = _mm512_setzero_ps();
             }
             const struct ytile *yg = Y + g * nb;
+#ifdef TILE_ROW_INNER
             for (int64_t i = 0; i < nb; i++)
                 for (int r = 0; r < nr; r++)
                     tile_block(&wd[r * nb + i], &yg[i], acc[r], accm[r], fmt);
+#else
+            for (int r = 0; r < nr; r++) {
+                __m512 a[4] = { acc[r][0], acc[r][1], acc[r][2], acc[r][3] }, am[2] = { accm[r][0], accm[r][1] };
+                for (int64_t i = 0; i < nb; i++)
+                    tile_block(&wd[r * nb + i], &yg[i], a, am, fmt);
+                for (int p = 0; p < 4; p++)
+                    acc[r][p] = a[p];
+                accm[r][0] = am[0];
+                accm[r][1] = am[1];
+            }
+#endif
             for (int r = 0; r < nr; r++)
                 for (int k = 0; k < KERN_TILE_M; k++) {
                     const int64_t m = g * KERN_TILE_M + k;
@@ -292,10 +392,10 @@ static inline __attribute__((always_inline)) void tiled_rows(const void *W, size
                     const __m512 a = acc[r][k / 2];
                     const __m256 a8 = k % 2 ? _mm512_extractf32x8_ps(a, 1) : _mm512_castps512_ps256(a);
                     float v = hsum_ps8(a8);
-                    if (fmt == FMT_Q4_K) {
+                    if (fmt == FMT_Q4_K || fmt == FMT_Q5_K) {
                         float lanes[16];
                         _mm512_storeu_ps(lanes, accm[r][k / 4]);
-                        v += hsum_ps4(_mm_loadu_ps(lanes + 4 * (k % 4)));
+                        v += fmt == FMT_Q4_K ? hsum_ps4(_mm_loadu_ps(lanes + 4 * (k % 4))) : lanes[4 * (k % 4)];
                     } else if (fmt == FMT_IQ2_XXS) {
                         v *= 0.125f;
                     }
@@ -311,6 +411,24 @@ static void rows_q4_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_
     tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q4_K, sizeof(block_q4_K), dec_q4_K);
 }
 
+static void rows_q5_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
+                      int64_t M, float *out, void *scratch)
+{
+    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q5_K, sizeof(block_q5_K), dec_q5_K);
+}
+
+static void rows_q3_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
+                      int64_t M, float *out, void *scratch)
+{
+    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q3_K, sizeof(block_q3_K), dec_q3_K);
+}
+
+static void rows_q2_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
+                      int64_t M, float *out, void *scratch)
+{
+    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q2_K, sizeof(block_q2_K), dec_q2_K);
+}
+
 static void rows_q6_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
                       int64_t M, float *out, void *scratch)
 {
@@ -324,5 +442,8 @@ static void rows_iq2_xxs(const void *W, size_t wrow, int64_t n0, int64_t n1, int
 }
 
 const struct kern_tiled kern_tiled_q4_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q4_K };
+const struct kern_tiled kern_tiled_q5_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q5_K };
+const struct kern_tiled kern_tiled_q3_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q3_K };
+const struct kern_tiled kern_tiled_q2_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q2_K };
 const struct kern_tiled kern_tiled_q6_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q6_K };
 const struct kern_tiled kern_tiled_iq2_xxs_avx512 = { act_bytes, pack, scratch_bytes, rows_iq2_xxs };
