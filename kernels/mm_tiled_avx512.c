@@ -9,15 +9,20 @@
  * int16 scale per byte pair, see struct wdec), and the tokens, packed 8 to
  * a group (struct ytile), stream through them: per block and token only
  * vpmaddubsw + vpdpwssd per 64 weights, and the float steps of two tokens
- * share one zmm instruction.
+ * share one zmm instruction. Activations are quantized to Q8_K here, with
+ * AVX-512 and quantize_row_q8_K's exact float steps, straight into the
+ * packed groups.
  *
  * Bit-exactness: each output's 8 integer lanes per super-block are the
  * same integers as vec_dot's (integer sums are exact whatever their
  * grouping), and each output then gets the same float operations in the
  * same order (fma into 8 lanes per block, the reference's final sums).
- * Formats whose weights carry an offset (Q6_K: q - 32, Q3_K: u - 4,
- * IQ2_XXS: signed grid values stored as grid + 43) subtract offset * scale * (sum of 4
- * activations) in the same lanes, through two more vpdpwssd per token.
+ * The weights are stored as signed values (Q6_K q - 32, Q3_K with its
+ * high-bit offset, IQ2_XXS with its signs) and the tokens' quants as
+ * unsigned q + 128, so vpmaddubsw takes the token bytes as its unsigned
+ * operand; the 128 * w * scale this adds depends on the weight row only and
+ * is subtracted once per row and block (wdec.negc). No pair of byte
+ * products can saturate int16: 255 * 2 * 43 < 32767.
  */
 #define SIMD_VNNI 1
 #include "simd-dots.h"
@@ -27,8 +32,7 @@
 
 /* one token group's share of a super-block */
 struct ytile {
-    int8_t qs[KERN_TILE_M][QK_K];
-    int16_t y4[KERN_TILE_M][2][32]; /* sums of 4 activations, laid out as struct wdec's csc */
+    uint8_t qs[KERN_TILE_M][QK_K]; /* the Q8_K quants + 128, unsigned for vpmaddubsw */
     float dpair[KERN_TILE_M / 2][16]; /* d of tokens 2p (lanes 0..7) and 2p+1 (8..15) */
     float dquad[KERN_TILE_M / 4][16]; /* d of tokens 4q+k in lanes 4k..4k+3 */
     int16_t bj[KERN_TILE_M / 4][32];  /* tokens 4q+k: bsums[2j] + bsums[2j+1] in int16 8k+j */
@@ -37,14 +41,13 @@ struct ytile {
 
 /* one weight super-block, decoded */
 struct wdec {
-    __m512i u[4];   /* weights 64z..64z+63 as unsigned bytes (value + offset) */
-    __m512i sc[4];  /* int16 scale of each byte pair of u[z] */
+    __m512i w[4];  /* weights 64z..64z+63 as signed bytes, natural element order */
+    __m512i sc[4]; /* int16 scale of each byte pair of w[z] */
     /*
-     * -offset * scale for the activation sums in ytile.y4: int16 2L+e of
-     * zmm k covers 32-byte group 4k + 2(L/8) + e, bytes 4(L%8)..+3, so
-     * lanes L and L+8 fold to the reference's lane L%8.
+     * The tokens' bytes carry +128, so every product carries 128 * w * scale:
+     * minus their sum, in the 16 lanes before the fold, starts each token's sums.
      */
-    __m512i csc[2];
+    __m512i negc;
     __m512i mins; /* Q4_K/Q5_K: the 8 int16 mins in every 128-bit lane; Q2_K: the 16 in both halves */
     float xd, nxm; /* d and -dmin */
     float pad[14];
@@ -117,15 +120,10 @@ static void pack(const float *x, int64_t K, int64_t M, int64_t g, void *packed)
                 break;
             int16_t bsums[QK_K / 16];
             float d;
-            quantize_q8_K_block(x + m * K + i * QK_K, yt->qs[k], bsums, &d);
-            const int8_t *qs = yt->qs[k];
-            for (int kk = 0; kk < 2; kk++)
-                for (int L = 0; L < 16; L++)
-                    for (int e = 0; e < 2; e++) {
-                        const int grp = 4 * kk + 2 * (L / 8) + e;
-                        const int8_t *q = qs + 32 * grp + 4 * (L % 8);
-                        yt->y4[k][kk][2 * L + e] = (int16_t)(q[0] + q[1] + q[2] + q[3]);
-                    }
+            quantize_q8_K_block(x + m * K + i * QK_K, (int8_t *)yt->qs[k], bsums, &d);
+            for (int z = 0; z < 4; z++)
+                _mm512_store_si512(yt->qs[k] + 64 * z,
+                                   _mm512_xor_si512(_mm512_load_si512(yt->qs[k] + 64 * z), _mm512_set1_epi8((char)0x80)));
             for (int l = 0; l < 8; l++)
                 yt->dpair[k / 2][8 * (k % 2) + l] = d;
             for (int l = 0; l < 4; l++)
@@ -138,18 +136,18 @@ static void pack(const float *x, int64_t K, int64_t M, int64_t g, void *packed)
     }
 }
 
-/* csc from a scale per 16 weights (Q6_K) or per 32 (IQ2_XXS: sub = 32) */
-static inline void fill_csc(struct wdec *w, const int *scale, int sub, int off)
+/*
+ * The decoders leave unsigned bytes u = value + off in w[]: make them signed
+ * values and sum what the tokens' +128 adds (negc).
+ */
+static inline void finish(struct wdec *w, int off)
 {
-    int16_t c[2][32];
-    for (int kk = 0; kk < 2; kk++)
-        for (int L = 0; L < 16; L++)
-            for (int e = 0; e < 2; e++) {
-                const int grp = 4 * kk + 2 * (L / 8) + e;
-                c[kk][2 * L + e] = (int16_t)(-off * scale[(32 * grp + 4 * (L % 8)) / sub]);
-            }
-    w->csc[0] = _mm512_loadu_si512(c[0]);
-    w->csc[1] = _mm512_loadu_si512(c[1]);
+    __m512i c = _mm512_setzero_si512();
+    for (int z = 0; z < 4; z++) {
+        w->w[z] = _mm512_sub_epi8(w->w[z], _mm512_set1_epi8((char)off));
+        c = _mm512_dpwssd_epi32(c, _mm512_maddubs_epi16(_mm512_set1_epi8((char)0x80), w->w[z]), w->sc[z]);
+    }
+    w->negc = _mm512_sub_epi32(_mm512_setzero_si512(), c);
 }
 
 static void dec_q4_K(const void *vx, struct wdec *w)
@@ -158,12 +156,13 @@ static void dec_q4_K(const void *vx, struct wdec *w)
     const __m128i sm = k4_scales_mins(x->scales);
     const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
     for (int c = 0; c < 4; c++) {
-        w->u[c] = k4_chunk(x->qs, c);
+        w->w[c] = k4_chunk(x->qs, c);
         w->sc[c] = _mm512_permutexvar_epi16(perm_idx2(2 * c, 2 * c + 1), sc);
     }
     w->mins = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)));
     w->xd = fp16_to_fp32(x->d);
     w->nxm = -fp16_to_fp32(x->dmin);
+    finish(w, 0);
 }
 
 static void dec_q5_K(const void *vx, struct wdec *w)
@@ -173,12 +172,13 @@ static void dec_q5_K(const void *vx, struct wdec *w)
     const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
     const __m512i qh2 = k5_qh(x->qh);
     for (int c = 0; c < 4; c++) {
-        w->u[c] = k5_chunk(x->qs, qh2, c);
+        w->w[c] = k5_chunk(x->qs, qh2, c);
         w->sc[c] = _mm512_permutexvar_epi16(perm_idx2(2 * c, 2 * c + 1), sc);
     }
     w->mins = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)));
     w->xd = fp16_to_fp32(x->d);
     w->nxm = -fp16_to_fp32(x->dmin);
+    finish(w, 0);
 }
 
 /*
@@ -205,7 +205,7 @@ static inline void dec_q23(const uint8_t *qs, const uint8_t *hmask, __m512i sc, 
                     _mm512_and_si512(_mm512_srlv_epi16(_mm512_inserti64x4(_mm512_castsi256_si512(hm), hm, 1), hsh), one);
                 u = _mm512_or_si512(u, _mm512_slli_epi16(hb, 2));
             }
-            w->u[2 * h + pp] = u;
+            w->w[2 * h + pp] = u;
             w->sc[2 * h + pp] = _mm512_permutexvar_epi16(perm_idx4(8 * h + 2 * p), sc);
         }
     }
@@ -220,10 +220,7 @@ static void dec_q3_K(const void *vx, struct wdec *w)
     _mm_storeu_si128((__m128i *)s8,
                      _mm_sub_epi8(_mm_set_epi32((int)rw[3], (int)rw[2], (int)rw[1], (int)rw[0]), _mm_set1_epi8(32)));
     dec_q23(x->qs, x->hmask, _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)s8))), w);
-    int s[16];
-    for (int j = 0; j < 16; j++)
-        s[j] = s8[j];
-    fill_csc(w, s, 16, 4);
+    finish(w, 4);
     w->xd = fp16_to_fp32(x->d);
 }
 
@@ -235,6 +232,7 @@ static void dec_q2_K(const void *vx, struct wdec *w)
     w->mins = _mm512_broadcast_i64x4(_mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(scb, 4), m4)));
     w->xd = fp16_to_fp32(x->d);
     w->nxm = -fp16_to_fp32(x->dmin);
+    finish(w, 0);
 }
 
 static void dec_q6_K(const void *vx, struct wdec *w)
@@ -246,16 +244,13 @@ static void dec_q6_K(const void *vx, struct wdec *w)
         const __m512i l = _mm512_loadu_si512(x->ql + 64 * h);
         const __m256i qh = load256(x->qh + 32 * h);
         const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
-        w->u[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
-        w->u[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+        w->w[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
+        w->w[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 4), m3), 4));
     }
     for (int g = 0; g < 4; g++)
         w->sc[g] = _mm512_permutexvar_epi16(perm_idx4(4 * g), sc);
-    int s[16];
-    for (int j = 0; j < 16; j++)
-        s[j] = x->scales[j];
-    fill_csc(w, s, 16, 32);
+    finish(w, 32);
     w->xd = fp16_to_fp32(x->d);
 }
 
@@ -267,16 +262,10 @@ static void dec_iq2_xxs(const void *vx, struct wdec *w)
         __m512i grid, ls;
         __mmask64 neg;
         iq2_pair(x->qs + 8 * g, &grid, &neg, &ls);
-        w->u[g] = _mm512_mask_sub_epi8(_mm512_add_epi8(grid, c43), neg, c43, grid);
+        w->w[g] = _mm512_mask_sub_epi8(_mm512_add_epi8(grid, c43), neg, c43, grid);
         w->sc[g] = ls;
     }
-    int s[8];
-    for (int g = 0; g < 8; g++) {
-        uint32_t a;
-        memcpy(&a, x->qs + 4 * g + 2, sizeof a);
-        s[g] = 2 * (int)(a >> 28) + 1;
-    }
-    fill_csc(w, s, 32, 43);
+    finish(w, 43);
     w->xd = fp16_to_fp32(x->d);
 }
 
@@ -297,24 +286,16 @@ static inline __attribute__((always_inline)) void tile_block(const struct wdec *
                                                              __m512 accm[2], int fmt)
 {
     __m512i sumi[KERN_TILE_M];
+    const __m512i negc = _mm512_load_si512(&w->negc);
     _Pragma("GCC unroll 8")
     for (int m = 0; m < KERN_TILE_M; m++)
-        sumi[m] = _mm512_setzero_si512();
+        sumi[m] = negc;
     _Pragma("GCC unroll 8")
     for (int z = 0; z < 4; z++) {
-        const __m512i u = _mm512_load_si512(&w->u[z]), s = _mm512_load_si512(&w->sc[z]);
+        const __m512i wz = _mm512_load_si512(&w->w[z]), s = _mm512_load_si512(&w->sc[z]);
         _Pragma("GCC unroll 8")
         for (int m = 0; m < KERN_TILE_M; m++)
-            sumi[m] = _mm512_dpwssd_epi32(sumi[m], _mm512_maddubs_epi16(u, _mm512_load_si512(yt->qs[m] + 64 * z)), s);
-    }
-    if (fmt == FMT_Q6_K || fmt == FMT_Q3_K || fmt == FMT_IQ2_XXS) {
-        _Pragma("GCC unroll 8")
-        for (int kk = 0; kk < 2; kk++) {
-            const __m512i c = _mm512_load_si512(&w->csc[kk]);
-            _Pragma("GCC unroll 8")
-            for (int m = 0; m < KERN_TILE_M; m++)
-                sumi[m] = _mm512_dpwssd_epi32(sumi[m], _mm512_load_si512(yt->y4[m][kk]), c);
-        }
+            sumi[m] = _mm512_dpwssd_epi32(sumi[m], _mm512_maddubs_epi16(_mm512_load_si512(yt->qs[m] + 64 * z), wz), s);
     }
     const __m512 xd = _mm512_set1_ps(w->xd);
     if (fmt == FMT_Q2_K) { /* the mins go first, into the same lanes */
