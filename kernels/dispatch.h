@@ -37,8 +37,8 @@ struct kern_tiled {
     size_t (*act_bytes)(int64_t K, int64_t M);
     /* quantize (as quantize_row_q8_K) and pack token group g (tokens 8g..8g+7, zeros past M) of x */
     void (*pack)(const float *x, int64_t K, int64_t M, int64_t g, void *packed);
-    /* per-thread scratch bytes for rows of K elements */
-    size_t (*scratch_bytes)(int64_t K);
+    /* per-thread scratch bytes for rows of K elements and M tokens */
+    size_t (*scratch_bytes)(int64_t K, int64_t M);
     /* out[m*N + n] for n0 <= n < n1, every m < M; W holds rows wrow bytes apart */
     void (*rows)(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
                  int64_t M, float *out, void *scratch);

@@ -127,7 +127,7 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
     if (tiled && wt->vec_dot_type == GGML_TYPE_Q8_K) {
         /* zmm-aligned; sizes rounded up to whole cache lines */
         const size_t pb = (tiled->act_bytes(K, M) + 63) & ~(size_t)63;
-        t.scratch_size = (tiled->scratch_bytes(K) + 63) & ~(size_t)63;
+        t.scratch_size = (tiled->scratch_bytes(K, M) + 63) & ~(size_t)63;
         t.packed = aligned_alloc(64, pb + (size_t)nth * t.scratch_size);
         if (t.packed) {
             t.scratch = t.packed + pb;

@@ -5,7 +5,7 @@
  * The 4-row kernels decode each weight block once per 4 tokens and spend
  * most of their time on decoding, folding and float steps around 8 integer
  * instructions. Here a few weight rows at a time are decoded once into
- * scratch for every token (unsigned bytes in natural element order plus an
+ * scratch for every token (signed bytes in natural element order plus an
  * int16 scale per byte pair, see struct wdec), and the tokens, packed 8 to
  * a group (struct ytile), stream through them: per block and token only
  * vpmaddubsw + vpdpwssd per 64 weights, and the float steps of two tokens
@@ -56,16 +56,23 @@ struct wdec {
 _Static_assert(sizeof(struct ytile) % 64 == 0, "ytile keeps zmm alignment");
 _Static_assert(sizeof(struct wdec) % 64 == 0, "wdec keeps zmm alignment");
 
-#define ROW_TILE 4
+#define ROW_TILE 8
+#define KC 4
+
+/* one (row, token group)'s float accumulators: tokens 2p, 2p+1 in acc[p]; min lanes of 4q..4q+3 in accm[q] */
+struct accs {
+    __m512 acc[KERN_TILE_M / 2], accm[KERN_TILE_M / 4];
+};
 
 static size_t act_bytes(int64_t K, int64_t M)
 {
     return (size_t)((M + KERN_TILE_M - 1) / KERN_TILE_M) * (size_t)(K / QK_K) * sizeof(struct ytile);
 }
 
-static size_t scratch_bytes(int64_t K)
+static size_t scratch_bytes(int64_t K, int64_t M)
 {
-    return (size_t)ROW_TILE * (size_t)(K / QK_K) * sizeof(struct wdec);
+    return (size_t)ROW_TILE * ((size_t)(K / QK_K) * sizeof(struct wdec) +
+                               (size_t)((M + KERN_TILE_M - 1) / KERN_TILE_M) * sizeof(struct accs));
 }
 
 /*
@@ -329,6 +336,12 @@ static inline __attribute__((always_inline)) void tile_block(const struct wdec *
     }
 }
 
+/*
+ * Loop order: a tile of ROW_TILE decoded rows; then KC blocks at a time
+ * (the tile's decoded blocks, 8 x 4 x 768 bytes, stay in L1) every token
+ * group passes through, its 4 blocks (11 KiB) read from L2 once for all the
+ * tile's rows. The accumulators wait in scratch between block chunks.
+ */
 static inline __attribute__((always_inline)) void tiled_rows(const void *W, size_t wrow, int64_t n0, int64_t n1,
                                                              int64_t N, int64_t K, const void *packed, int64_t M,
                                                              float *out, void *scratch, int fmt, size_t bsize,
@@ -336,53 +349,49 @@ static inline __attribute__((always_inline)) void tiled_rows(const void *W, size
 {
     const int64_t nb = K / QK_K, G = (M + KERN_TILE_M - 1) / KERN_TILE_M;
     struct wdec *wd = scratch;
+    struct accs *ac = (struct accs *)(wd + ROW_TILE * nb); /* [G][ROW_TILE] */
     const struct ytile *Y = packed;
     for (int64_t t0 = n0; t0 < n1; t0 += ROW_TILE) {
         const int nr = n1 - t0 < ROW_TILE ? (int)(n1 - t0) : ROW_TILE;
         for (int r = 0; r < nr; r++)
             for (int64_t i = 0; i < nb; i++)
                 dec((const char *)W + (size_t)(t0 + r) * wrow + (size_t)i * bsize, &wd[r * nb + i]);
-        for (int64_t g = 0; g < G; g++) {
-            __m512 acc[ROW_TILE][4], accm[ROW_TILE][2];
-            for (int r = 0; r < ROW_TILE; r++) {
-                for (int p = 0; p < 4; p++)
-                    acc[r][p] = _mm512_setzero_ps();
-                accm[r][0] = accm[r][1] = _mm512_setzero_ps();
+        memset(ac, 0, sizeof *ac * (size_t)(G * ROW_TILE));
+        for (int64_t i0 = 0; i0 < nb; i0 += KC) {
+            const int64_t i1 = i0 + KC < nb ? i0 + KC : nb;
+            for (int64_t g = 0; g < G; g++) {
+                const struct ytile *yg = Y + g * nb;
+                for (int r = 0; r < nr; r++) {
+                    struct accs *c = &ac[g * ROW_TILE + r];
+                    __m512 a[4] = { c->acc[0], c->acc[1], c->acc[2], c->acc[3] }, am[2] = { c->accm[0], c->accm[1] };
+                    for (int64_t i = i0; i < i1; i++)
+                        tile_block(&wd[r * nb + i], &yg[i], a, am, fmt);
+                    for (int p = 0; p < 4; p++)
+                        c->acc[p] = a[p];
+                    c->accm[0] = am[0];
+                    c->accm[1] = am[1];
+                }
             }
-            const struct ytile *yg = Y + g * nb;
-#ifdef TILE_ROW_INNER
-            for (int64_t i = 0; i < nb; i++)
-                for (int r = 0; r < nr; r++)
-                    tile_block(&wd[r * nb + i], &yg[i], acc[r], accm[r], fmt);
-#else
-            for (int r = 0; r < nr; r++) {
-                __m512 a[4] = { acc[r][0], acc[r][1], acc[r][2], acc[r][3] }, am[2] = { accm[r][0], accm[r][1] };
-                for (int64_t i = 0; i < nb; i++)
-                    tile_block(&wd[r * nb + i], &yg[i], a, am, fmt);
-                for (int p = 0; p < 4; p++)
-                    acc[r][p] = a[p];
-                accm[r][0] = am[0];
-                accm[r][1] = am[1];
-            }
-#endif
+        }
+        for (int64_t g = 0; g < G; g++)
             for (int r = 0; r < nr; r++)
                 for (int k = 0; k < KERN_TILE_M; k++) {
                     const int64_t m = g * KERN_TILE_M + k;
                     if (m >= M)
                         break;
-                    const __m512 a = acc[r][k / 2];
+                    const struct accs *c = &ac[g * ROW_TILE + r];
+                    const __m512 a = c->acc[k / 2];
                     const __m256 a8 = k % 2 ? _mm512_extractf32x8_ps(a, 1) : _mm512_castps512_ps256(a);
                     float v = hsum_ps8(a8);
                     if (fmt == FMT_Q4_K || fmt == FMT_Q5_K) {
                         float lanes[16];
-                        _mm512_storeu_ps(lanes, accm[r][k / 4]);
+                        _mm512_storeu_ps(lanes, c->accm[k / 4]);
                         v += fmt == FMT_Q4_K ? hsum_ps4(_mm_loadu_ps(lanes + 4 * (k % 4))) : lanes[4 * (k % 4)];
                     } else if (fmt == FMT_IQ2_XXS) {
                         v *= 0.125f;
                     }
                     out[m * N + t0 + r] = v;
                 }
-        }
     }
 }
 
