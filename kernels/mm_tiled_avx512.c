@@ -56,8 +56,13 @@ struct wdec {
 _Static_assert(sizeof(struct ytile) % 64 == 0, "ytile keeps zmm alignment");
 _Static_assert(sizeof(struct wdec) % 64 == 0, "wdec keeps zmm alignment");
 
+/* rows decoded per tile, and blocks per pass of the token groups (measured: 8 and 2; -D to experiment) */
+#ifndef ROW_TILE
 #define ROW_TILE 8
-#define KC 4
+#endif
+#ifndef KC
+#define KC 2
+#endif
 
 /* one (row, token group)'s float accumulators: tokens 2p, 2p+1 in acc[p]; min lanes of 4q..4q+3 in accm[q] */
 struct accs {
@@ -338,9 +343,9 @@ static inline __attribute__((always_inline)) void tile_block(const struct wdec *
 
 /*
  * Loop order: a tile of ROW_TILE decoded rows; then KC blocks at a time
- * (the tile's decoded blocks, 8 x 4 x 768 bytes, stay in L1) every token
- * group passes through, its 4 blocks (11 KiB) read from L2 once for all the
- * tile's rows. The accumulators wait in scratch between block chunks.
+ * (the tile's decoded blocks, 8 x 2 x 768 bytes, stay in L1) every token
+ * group passes through, its 2 blocks (5.5 KiB) read from L2 once for all
+ * the tile's rows. The accumulators wait in scratch between block chunks.
  */
 static inline __attribute__((always_inline)) void tiled_rows(const void *W, size_t wrow, int64_t n0, int64_t n1,
                                                              int64_t N, int64_t K, const void *packed, int64_t M,
