@@ -6,6 +6,13 @@
  * weight row from memory once per chunk and from L2 once per 4 tokens),
  * through the level's 4-row kernel where it has one. A product with one
  * activation row uses the single-row dot order (kern_vec_dot_single).
+ *
+ * With KERN_TILE_M (8) or more activation rows, a type whose level has a
+ * tiled product (kern_get_tiled: the K-quants and IQ2_XXS at AVX-512) goes
+ * through it instead: the threads quantize and pack the token groups, meet
+ * at a barrier, then take weight rows in the same chunks; each thread
+ * decodes its rows once into its own scratch for all tokens. Results are
+ * the same bits as the other paths.
  */
 #include "matmul.h"
 
