@@ -95,7 +95,7 @@ bench: bin/model $(TOOLS)
 # --- demo, deps, install ------------------------------------------------------------
 DEB_BUILD := gcc make pkg-config libcurl4-openssl-dev libarchive-dev libsqlite3-dev libcjson-dev \
              libssl-dev libpcre2-dev libedit-dev libmicrohttpd-dev
-DEB_TEST  := clang python3 python3-jinja2 tmux docker-registry skopeo apache2-utils openssl curl man-db groff-base nodejs npm
+DEB_TEST  := clang python3 python3-jinja2 tmux docker-registry skopeo apache2-utils openssl curl man-db groff-base
 deps:
 	@bash scripts/install-deps.sh $(DEB_BUILD)
 

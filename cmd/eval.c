@@ -80,14 +80,14 @@ int cmd_eval(int argc, const char **argv)
 {
     static const char *const usage[] = { "model eval [options] MODEL --tokens ID,ID,...", NULL };
     const char *tokens_arg = NULL, *kv_type = NULL;
-    int top = 10, json = 0, n_ctx = 0, threads = 1, ignore_mem = 0;
+    int top = 10, json = 0, n_ctx = 0, threads = 0, ignore_mem = 0;
     struct option opts[] = {
         OPT_STRING(0, "tokens", &tokens_arg, "IDS", "comma-separated token ids to evaluate (include BOS yourself)"),
         OPT_INT(0, "top", &top, "K", "print the K largest logits (default 10)"),
         OPT_BOOL(0, "json", &json, "print the result as JSON"),
         OPT_INT('c', "ctx-size", &n_ctx, "N", "context size (default: the number of tokens)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
-        OPT_INT('t', "threads", &threads, "N", "threads (accepted; the runtime uses one for now)"),
+        OPT_INT('t', "threads", &threads, "N", "threads for the matrix products (default: one per physical core)"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
         OPT_END(),
     };
@@ -101,7 +101,8 @@ int cmd_eval(int argc, const char **argv)
     int n = 0;
     if (parse_ids(tokens_arg, &ids, &n))
         return EXIT_USAGE;
-    struct open_opts oo = { .n_ctx = n_ctx ? n_ctx : n, .kv_type = kv_type, .ignore_memory_check = ignore_mem };
+    struct open_opts oo = { .n_ctx = n_ctx ? n_ctx : n, .kv_type = kv_type, .ignore_memory_check = ignore_mem,
+                            .n_threads = threads };
     struct opened mo;
     if (open_model(argv[0], &oo, &mo)) {
         free(ids);

@@ -1,7 +1,7 @@
 /*
  * model-open.c - MODEL argument to a ready forward state, with the memory
- * check in between (see model-open.h). Resolution lives in one function so
- * that store references can be added there alone.
+ * check in between (see model-open.h). resolve_model() is the one place a
+ * MODEL argument becomes files, for every runtime command.
  */
 #include "model-open.h"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model-store.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/memory.h"
@@ -16,12 +17,12 @@
 #define DEFAULT_CTX 4096
 #define DEFAULT_BATCH 512
 
-/* MODEL -> the GGUF file(s). Store references come later; today a path. */
-static int resolve_model(const char *arg, char ***paths, int *n)
+int resolve_model(const char *arg, char ***paths, int *n)
 {
-    size_t len = strlen(arg);
-    if (len < 5 || strcmp(arg + len - 5, ".gguf"))
-        return err_set("'%s' is not a .gguf file (store references are not supported by this command yet)", arg);
+    if (!model_arg_is_file(arg))
+        return model_store_paths(arg, paths, n);
+    if (model_check_file(arg))
+        return -1;
     return model_shard_paths(arg, paths, n);
 }
 
@@ -52,8 +53,8 @@ int open_model(const char *arg, const struct open_opts *o, struct opened *out)
     memset(out, 0, sizeof *out);
     if (o->kv_type && kv_type_parse(o->kv_type, &kv))
         return error_err();
-    if (o->n_ctx < 0 || o->n_batch < 0)
-        return error("--ctx-size and --batch-size must be positive");
+    if (o->n_ctx < 0 || o->n_batch < 0 || o->n_threads < 0)
+        return error("--ctx-size, --batch-size and --threads must be positive");
     if (resolve_model(arg, &paths, &n_paths))
         return error_err();
     out->model = model_open((const char *const *)paths, n_paths);
@@ -77,7 +78,8 @@ int open_model(const char *arg, const struct open_opts *o, struct opened *out)
         close_model(out);
         return -1;
     }
-    if (!(out->state = forward_state_new(out->model, n_ctx, n_batch, kv))) {
+    if (!(out->state = forward_state_new(out->model, n_ctx, n_batch, kv)) ||
+        forward_state_set_threads(out->state, o->n_threads)) {
         error_err();
         close_model(out);
         return -1;

@@ -14,6 +14,7 @@ struct open_opts {
     int n_batch;             /* 0: 512 */
     const char *kv_type;     /* NULL: f16 */
     int ignore_memory_check;
+    int n_threads;           /* 0: one per physical core */
 };
 
 struct opened {
@@ -22,9 +23,13 @@ struct opened {
     int n_ctx;
 };
 
+/* MODEL -> its GGUF file(s), metadata in the first: a path to a .gguf (the
+ * first shard pulls in its siblings) or a store reference. *paths is a
+ * malloc'd array of malloc'd strings. -1 with err set. */
+int resolve_model(const char *arg, char ***paths, int *n);
+
 /*
- * Resolve MODEL (for now: a path to a .gguf file, or the first shard of a
- * split one), open it, check the memory estimate against the host before any
+ * Resolve MODEL (resolve_model()), open it, check the memory estimate against the host before any
  * weight is read, and build the forward state. Prints the error and returns
  * -1 on failure.
  */

@@ -11,41 +11,12 @@
 #include "../common/err.h"
 #include "../runtime/perplexity.h"
 #include "../runtime/tokenizer.h"
+#include "../common/readfile.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        err_errno("cannot open '%s'", path);
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    if (!buf)
-        err_set("out of memory reading '%s'", path);
-    else if (ferror(f)) {
-        err_errno("cannot read '%s'", path);
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 struct progress {
     int quiet;
@@ -66,12 +37,12 @@ int cmd_perplexity(int argc, const char **argv)
 {
     static const char *const usage[] = { "model perplexity [options] MODEL -f FILE", NULL };
     const char *file = NULL, *kv_type = NULL;
-    int n_ctx = 512, n_batch = 0, threads = 1, json = 0, ignore_mem = 0;
+    int n_ctx = 512, n_batch = 0, threads = 0, json = 0, ignore_mem = 0;
     struct option opts[] = {
         OPT_STRING('f', "file", &file, "FILE", "the text to measure"),
         OPT_INT('c', "ctx-size", &n_ctx, "N", "tokens per chunk (default 512)"),
         OPT_INT('b', "batch-size", &n_batch, "N", "tokens computed together (default: the chunk)"),
-        OPT_INT('t', "threads", &threads, "N", "threads (accepted; the runtime uses one for now)"),
+        OPT_INT('t', "threads", &threads, "N", "threads for the matrix products (default: one per physical core)"),
         OPT_STRING(0, "kv-type", &kv_type, "TYPE", "KV cache type: f16 (default), f32 or q8_0"),
         OPT_BOOL(0, "json", &json, "print the result as JSON"),
         OPT_BOOL(0, "ignore-memory-check", &ignore_mem, "load even when the estimate exceeds available memory"),
@@ -88,7 +59,8 @@ int cmd_perplexity(int argc, const char **argv)
     if (!text)
         return error_err(), EXIT_FAIL;
     struct open_opts oo = { .n_ctx = n_ctx, .n_batch = n_batch ? n_batch : n_ctx, .kv_type = kv_type,
-                            .ignore_memory_check = ignore_mem };
+                            .ignore_memory_check = ignore_mem,
+                            .n_threads = threads };
     struct opened mo;
     if (open_model(argv[0], &oo, &mo)) {
         free(text);

@@ -4,6 +4,7 @@
  * be compared directly.
  */
 #include "builtin.h"
+#include "model-open.h"
 #include "parse-options.h"
 #include "usage.h"
 
@@ -18,6 +19,7 @@
 #include "../runtime/gguf.h"
 #include "../runtime/tokenizer.h"
 #include "../runtime/utf8.h"
+#include "../common/readfile.h"
 
 static const char *const tokenize_usage[] = {
     "model tokenize [options] MODEL TEXT",
@@ -26,44 +28,18 @@ static const char *const tokenize_usage[] = {
     NULL,
 };
 
-/* MODEL -> its GGUF header. Only paths today; store references resolve
- * here once the store can name a model's GGUF blob. */
+/* The header holding the tokenizer: the (first) GGUF of a file or store model. */
 static struct gguf *open_model_gguf(const char *model_arg)
 {
-    size_t len = strlen(model_arg);
-    if (len < 5 || strcmp(model_arg + len - 5, ".gguf")) {
-        err_set("'%s' is not a .gguf file (store references are not supported by this command yet)", model_arg);
+    char **paths = NULL;
+    int n = 0;
+    if (resolve_model(model_arg, &paths, &n) < 0)
         return NULL;
-    }
-    return gguf_open(model_arg);
-}
-
-static char *read_all(FILE *f, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (n < cap) {
-            if (ferror(f)) {
-                err_errno("read error");
-                free(buf);
-                return NULL;
-            }
-            break;
-        }
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    if (!buf) {
-        err_set("out of memory");
-        return NULL;
-    }
-    *len = n;
-    return buf;
+    struct gguf *g = gguf_open(paths[0]);
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    return g;
 }
 
 /* A piece for a terminal: valid UTF-8 as it is, the rest escaped. */
@@ -168,13 +144,13 @@ int cmd_tokenize(int argc, const char **argv)
         FILE *f = strcmp(file, "-") ? fopen(file, "rb") : stdin;
         if (!f)
             return error("cannot open '%s': %s", file, strerror(errno)), EXIT_FAIL;
-        text = read_all(f, &len);
+        text = read_stream(f, &len);
         if (f != stdin)
             fclose(f);
         if (!text)
             return error("%s: %s", file, err_msg()), EXIT_FAIL;
     } else if (!isatty(0)) {
-        text = read_all(stdin, &len);
+        text = read_stream(stdin, &len);
         if (!text)
             return error("stdin: %s", err_msg()), EXIT_FAIL;
     } else {

@@ -24,6 +24,7 @@
 
 #include "../common/err.h"
 #include "../kernels/matmul.h"
+#include "../kernels/threadpool.h"
 
 struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_batch, enum kv_type kv)
 {
@@ -69,10 +70,24 @@ struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_
     return s;
 }
 
+int forward_state_set_threads(struct forward_state *s, int n_threads)
+{
+    if (n_threads < 0)
+        return err_set("the thread count must be positive, not %d", n_threads);
+    if (n_threads == 0)
+        n_threads = kern_physical_cores();
+    kern_pool_free(s->pool);
+    s->pool = NULL;
+    if (n_threads > 1 && !(s->pool = kern_pool_new(n_threads)))
+        return -1;
+    return 0;
+}
+
 void forward_state_free(struct forward_state *s)
 {
     if (!s)
         return;
+    kern_pool_free(s->pool);
     kv_cache_free(s->kv);
     free(s->x);
     free(s->xb);
@@ -199,9 +214,9 @@ static void silu(float *x, int n)
         x[i] = x[i] / (1.0f + expf(-x[i]));
 }
 
-static int matmul(const struct gguf_tensor *w, const float *x, int n, float *out)
+static int matmul(struct forward_state *s, const struct gguf_tensor *w, const float *x, int n, float *out)
 {
-    if (kern_matmul(w->type, w->data, w->ne[1], w->ne[0], x, n, out))
+    if (kern_matmul_ex(w->type, w->data, w->ne[1], w->ne[0], x, n, out, s->pool))
         return err_prefix("tensor '%s'", w->name);
     return 0;
 }
@@ -231,7 +246,7 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
         /* attention */
         for (int b = 0; b < n; b++)
             rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, L->attn_norm, dim, hp->rms_eps);
-        if (matmul(L->wq, s->xb, n, s->q) || matmul(L->wk, s->xb, n, s->k) || matmul(L->wv, s->xb, n, s->v))
+        if (matmul(s, L->wq, s->xb, n, s->q) || matmul(s, L->wk, s->xb, n, s->k) || matmul(s, L->wv, s->xb, n, s->v))
             return -1;
         for (int b = 0; b < n; b++) {
             rope_cache(s->rope, pos + b, (int)hp->n_rot, hp->rope_freq_base, hp->rope_freq_scale, m->rope_freqs);
@@ -242,12 +257,13 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
         for (int b = 0; b < n; b++) {
             const int n_kv = pos + b + 1; /* causal: this position and every earlier one */
             for (int h = 0; h < (int)hp->n_head; h++) {
-                kv_cache_scores(s->kv, l, h / group, s->q + (size_t)b * q_dim + (size_t)h * hd, n_kv, s->scores);
+                kv_cache_scores(s->kv, l, h / group, s->q + (size_t)b * q_dim + (size_t)h * hd, n_kv, n == 1,
+                                s->scores);
                 softmax(s->scores, n_kv, kq_scale);
-                kv_cache_mix(s->kv, l, h / group, s->scores, n_kv, s->att + (size_t)b * q_dim + (size_t)h * hd);
+                kv_cache_mix(s->kv, l, h / group, s->scores, n_kv, n == 1, s->att + (size_t)b * q_dim + (size_t)h * hd);
             }
         }
-        if (matmul(L->wo, s->att, n, s->xo))
+        if (matmul(s, L->wo, s->att, n, s->xo))
             return -1;
         for (size_t i = 0; i < (size_t)n * dim; i++)
             s->x[i] += s->xo[i];
@@ -255,13 +271,13 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
         /* feed-forward (SwiGLU) */
         for (int b = 0; b < n; b++)
             rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, L->ffn_norm, dim, hp->rms_eps);
-        if (matmul(L->ffn_gate, s->xb, n, s->gate) || matmul(L->ffn_up, s->xb, n, s->up))
+        if (matmul(s, L->ffn_gate, s->xb, n, s->gate) || matmul(s, L->ffn_up, s->xb, n, s->up))
             return -1;
         for (int b = 0; b < n; b++)
             silu(s->gate + (size_t)b * n_ff, n_ff);
         for (size_t i = 0; i < (size_t)n * n_ff; i++)
             s->gate[i] *= s->up[i];
-        if (matmul(L->ffn_down, s->gate, n, s->xo))
+        if (matmul(s, L->ffn_down, s->gate, n, s->xo))
             return -1;
         for (size_t i = 0; i < (size_t)n * dim; i++)
             s->x[i] += s->xo[i];
@@ -272,7 +288,7 @@ static int forward_batch(struct forward_state *s, const int32_t *tokens, int n, 
         return 0;
     for (int b = out_from; b < n; b++)
         rmsnorm(s->xb + (size_t)b * dim, s->x + (size_t)b * dim, m->output_norm, dim, hp->rms_eps);
-    return matmul(m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
+    return matmul(s, m->output, s->xb + (size_t)out_from * dim, n - out_from, logits);
 }
 
 int forward(struct forward_state *s, const int32_t *tokens, int n, int pos, int out_from, float *logits)

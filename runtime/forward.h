@@ -30,11 +30,19 @@ struct forward_state {
     float *gate, *up;         /* [n_batch][n_ff] */
     float *scores;            /* [n_ctx] one head's attention weights */
     float *rope;              /* [n_rot] cos, sin pairs for one position */
+    struct kern_pool *pool;   /* threads for the matmuls; NULL: the calling thread only */
 };
 
 /* NULL with err set. n_ctx: positions (at most what the KV cache can hold). */
 struct forward_state *forward_state_new(const struct model *m, int n_ctx, int n_batch, enum kv_type kv);
 void forward_state_free(struct forward_state *s);
+
+/*
+ * Compute the matmuls on n_threads threads (0: one per physical core; 1:
+ * the calling thread only). The logits are the same for any count: each
+ * output is one dot product whichever thread computes it. -1 with err set.
+ */
+int forward_state_set_threads(struct forward_state *s, int n_threads);
 
 /*
  * Evaluate tokens[0..n-1] at positions pos.. and write the logits of the

@@ -11,6 +11,16 @@
 
 #include "../common/err.h"
 #include "../kernels/ggml-type.h"
+#include "../kernels/matmul.h"
+
+/*
+ * llama.cpp attends over the cache padded to a multiple of 32 cells (the
+ * padding masked out), and multiplies with tinyBLAS when there are several
+ * query rows and the inner length is a multiple of 16, else with ggml's
+ * single-row dot (kern_vec_dot_single). The two sum in different orders, so
+ * the products here take the same shapes and the same path.
+ */
+#define KV_PAD 32
 
 static const struct {
     const char *name;
@@ -82,7 +92,8 @@ struct kv_cache *kv_cache_new(int n_layer, int n_ctx, int n_head_kv, int head_di
     size_t n = (size_t)(n_ctx > head_dim ? n_ctx : head_dim);
     kv->scratch = malloc(n * 4 + 64);
     kv->vtmp = malloc((size_t)head_dim * sizeof(float));
-    if (!kv->scratch || !kv->vtmp)
+    kv->ptmp = malloc((size_t)n_ctx * sizeof(float));
+    if (!kv->scratch || !kv->vtmp || !kv->ptmp)
         goto oom;
     return kv;
 oom:
@@ -105,6 +116,7 @@ void kv_cache_free(struct kv_cache *kv)
     free(kv->v);
     free(kv->scratch);
     free(kv->vtmp);
+    free(kv->ptmp);
     free(kv);
 }
 
@@ -131,17 +143,18 @@ void kv_cache_store(struct kv_cache *kv, int layer, int pos, const float *k, con
     }
 }
 
-void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores)
+void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, int one_row, float *scores)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
+    ggml_vec_dot_fn dot = one_row || kv->head_dim % 16 ? kern_vec_dot_single(kv->elt) : tr->vec_dot;
 
     dt->from_float(q, kv->scratch, kv->head_dim);
     for (int j = 0; j < n_kv; j++)
-        tr->vec_dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), kv->scratch);
+        dot(kv->head_dim, &scores[j], k_row(kv, layer, h, j), kv->scratch);
 }
 
-void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out)
+void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, int one_row, float *out)
 {
     const struct ggml_type_traits *tr = ggml_get_type_traits(kv->elt);
     int hd = kv->head_dim;
@@ -155,9 +168,17 @@ void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_k
         }
         return;
     }
+    /* the padded length: p is 0 there (p has room for n_ctx values) */
     const struct ggml_type_traits *dt = ggml_get_type_traits(tr->vec_dot_type);
     const uint8_t *vt = kv->v[layer] + (size_t)h * hd * kv->v_row;
-    dt->from_float(p, kv->scratch, n_kv);
+    int n = (n_kv + KV_PAD - 1) / KV_PAD * KV_PAD;
+    if (n > kv->n_ctx)
+        n = kv->n_ctx;
+    for (int j = n_kv; j < n; j++)
+        kv->ptmp[j] = 0.0f;
+    memcpy(kv->ptmp, p, (size_t)n_kv * sizeof *p);
+    dt->from_float(kv->ptmp, kv->scratch, n);
+    ggml_vec_dot_fn dot = one_row || n % 16 ? kern_vec_dot_single(kv->elt) : tr->vec_dot;
     for (int d = 0; d < hd; d++)
-        tr->vec_dot(n_kv, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
+        dot(n, &out[d], vt + (size_t)d * kv->v_row, kv->scratch);
 }

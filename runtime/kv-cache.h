@@ -30,6 +30,7 @@ struct kv_cache {
     uint8_t **k, **v;          /* n_layer buffers each */
     void *scratch;             /* a query or probability row in the cache's dot type */
     float *vtmp;               /* one dequantized V row (Q8_0) */
+    float *ptmp;               /* probabilities padded with zeros (n_ctx) */
 };
 
 /* "f16", "f32", "q8_0" -> type; -1 with err set otherwise. */
@@ -46,10 +47,14 @@ void kv_cache_free(struct kv_cache *kv);
 /* Store position pos's keys and values (kv_dim = n_head_kv*head_dim floats each). */
 void kv_cache_store(struct kv_cache *kv, int layer, int pos, const float *k, const float *v);
 
-/* scores[j] = q . K[j] for j < n_kv, for KV head h (q: head_dim floats). */
-void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, float *scores);
+/*
+ * scores[j] = q . K[j] for j < n_kv, for KV head h (q: head_dim floats).
+ * one_row: the query is the only row of its batch (one-token generation),
+ * for which llama.cpp sums in a different order than for several rows.
+ */
+void kv_cache_scores(struct kv_cache *kv, int layer, int h, const float *q, int n_kv, int one_row, float *scores);
 
 /* out[d] = sum_j p[j] V[j][d] for j < n_kv, for KV head h (out: head_dim floats). */
-void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, float *out);
+void kv_cache_mix(struct kv_cache *kv, int layer, int h, const float *p, int n_kv, int one_row, float *out);
 
 #endif

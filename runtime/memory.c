@@ -90,42 +90,64 @@ static uint64_t meminfo_available(void)
     return (uint64_t)kb * 1024;
 }
 
-/* Room left under a cgroup limit, or UINT64_MAX when there is none. */
+/* The room under the limit of the cgroup at dir and of each of its ancestors (limits nest). */
+static uint64_t room_up_the_tree(const char *mount, const char *dir, const char *limit_file, const char *usage_file,
+                                 uint64_t room)
+{
+    char d[512], path[768];
+    snprintf(d, sizeof d, "%s", dir);
+    for (;;) {
+        snprintf(path, sizeof path, "%s%s/%s", mount, d, limit_file);
+        uint64_t max = read_u64_file(path);
+        if (max && max < (1ull << 60)) { /* v1 writes "no limit" as a huge number, v2 as "max" (read as 0) */
+            snprintf(path, sizeof path, "%s%s/%s", mount, d, usage_file);
+            uint64_t cur = read_u64_file(path);
+            uint64_t r = max > cur ? max - cur : 0;
+            if (r < room)
+                room = r;
+        }
+        char *slash = strrchr(d, '/');
+        if (!slash || !d[0])
+            break;
+        *slash = '\0';
+    }
+    return room;
+}
+
+/*
+ * Room left under cgroup memory limits, or UINT64_MAX when there is none.
+ * /proc/self/cgroup names the process's group ("0::/path" for v2,
+ * "N:...memory...:/path" for v1). Inside a container the group's own
+ * directory is often the mount's root, so both are looked at.
+ */
 static uint64_t cgroup_room(void)
 {
     uint64_t room = UINT64_MAX;
-    char path[512], line[512];
+    char line[512];
     FILE *f = fopen("/proc/self/cgroup", "r");
 
-    /* v2: "0::/some/path"; the limit may sit on that group or on the root of the namespace */
-    if (f) {
-        while (fgets(line, sizeof line, f)) {
-            if (strncmp(line, "0::", 3))
-                continue;
-            line[strcspn(line, "\n")] = 0;
-            const char *dirs[2] = { line + 3, "" };
-            for (int i = 0; i < 2; i++) {
-                snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.max", dirs[i]);
-                uint64_t max = read_u64_file(path);
-                if (!max)
-                    continue;
-                snprintf(path, sizeof path, "/sys/fs/cgroup%s/memory.current", dirs[i]);
-                uint64_t cur = read_u64_file(path);
-                uint64_t r = max > cur ? max - cur : 0;
-                if (r < room)
-                    room = r;
-            }
+    if (!f)
+        return room;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = 0;
+        char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        if (!c2)
+            continue;
+        *c2 = 0;
+        const char *controllers = c1 + 1, *dir = c2 + 1;
+        if (!strcmp(dir, "/"))
+            dir = "";
+        if (!strcmp(line, "0") && !*controllers) {
+            room = room_up_the_tree("/sys/fs/cgroup", dir, "memory.max", "memory.current", room);
+            room = room_up_the_tree("/sys/fs/cgroup", "", "memory.max", "memory.current", room);
+        } else if (strstr(controllers, "memory")) {
+            room = room_up_the_tree("/sys/fs/cgroup/memory", dir, "memory.limit_in_bytes", "memory.usage_in_bytes",
+                                    room);
+            room = room_up_the_tree("/sys/fs/cgroup/memory", "", "memory.limit_in_bytes", "memory.usage_in_bytes",
+                                    room);
         }
-        fclose(f);
     }
-    /* v1 */
-    uint64_t lim = read_u64_file("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-    if (lim && lim < (1ull << 60)) {
-        uint64_t use = read_u64_file("/sys/fs/cgroup/memory/memory.usage_in_bytes");
-        uint64_t r = lim > use ? lim - use : 0;
-        if (r < room)
-            room = r;
-    }
+    fclose(f);
     return room;
 }
 

@@ -327,6 +327,8 @@ static int run_turn(struct session *s, const char *prompt, int32_t *ids, int n, 
     struct sampler *smp = NULL;
     int rc = -1, interrupted = 0;
 
+    if (n < 1)
+        return err_set("the prompt is empty (no tokens) and the model has no BOS token to start from");
     if (rq->on_prompt)
         rq->on_prompt(rq->ud, prompt, ids, n);
 
@@ -505,6 +507,12 @@ int session_chat(struct session *s, cJSON *messages, const struct session_reques
         ids = NULL;
         if (count + 1 + (size_t)reserve <= (size_t)n_ctx)
             break;
+        if (rq->no_drop) {
+            free(prompt);
+            return err_set("the prompt is %zu tokens but the context holds %d (with room for at least %d "
+                           "token%s of answer): shorten the conversation",
+                           count, n_ctx, reserve + 1, reserve ? "s" : "");
+        }
         int dropped = drop_oldest_turn(messages);
         if (!dropped)
             break;

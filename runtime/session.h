@@ -89,6 +89,8 @@ struct session_request {
     int n_stop;
     int reserve;                         /* tokens to keep free for the answer when dropping turns;
                                             0: min(n_predict or 512, n_ctx / 4) */
+    int no_drop;                         /* never drop turns (a server's client decides what to cut):
+                                            a prompt that leaves no room to answer is an error */
     volatile sig_atomic_t *cancel;       /* may be NULL */
     /* Streamed text; non-zero return cancels. May be NULL. */
     int (*on_text)(void *ud, enum reasoning_part part, const char *text, size_t len);

@@ -11,6 +11,7 @@
  * exactly in llama.cpp's order (lowest rank, then leftmost), and each final
  * symbol is looked up in the vocabulary.
  */
+#include "bigram-heap.h"
 #include "tokenizer-impl.h"
 
 #include "gguf.h"
@@ -177,7 +178,7 @@ static int setup_merges(struct tokenizer *t, const struct gguf *g)
     const struct gguf_array *a = &v->v.arr;
     if (a->n == 0)
         return err_set("the BPE tokenizer has no merges (tokenizer.ggml.merges is empty)");
-    if (a->n > INT32_MAX / 2)
+    if (a->n > (1u << 24)) /* ranks are float keys in the merge queue: exact below 2^24 */
         return err_set("tokenizer.ggml.merges: too many merges (%llu)", (unsigned long long)a->n);
     uint64_t bytes = 0;
     for (uint64_t i = 0; i < a->n; i++)
@@ -347,71 +348,12 @@ struct sym {
     uint32_t off, n; /* in the mapped word */
 };
 
-struct bigram {
-    int left, right;
-    int rank;
-    uint32_t ln, rn; /* sizes when queued: a bigram whose symbols changed since is stale */
-};
-
-struct heap {
-    struct bigram *v;
-    size_t n, cap;
-};
-
-/* Lowest rank first, then leftmost: llama.cpp's llm_bigram_bpe order. */
-static int before(const struct bigram *a, const struct bigram *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-static int heap_push(struct heap *h, struct bigram b)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        struct bigram *v = realloc(h->v, cap * sizeof(*v));
-        if (!v)
-            return err_set("out of memory");
-        h->v = v;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!before(&b, &h->v[p]))
-            break;
-        h->v[i] = h->v[p];
-        i = p;
-    }
-    h->v[i] = b;
-    return 0;
-}
-
-static struct bigram heap_pop(struct heap *h)
-{
-    struct bigram top = h->v[0], last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c]))
-            c++;
-        if (!before(&h->v[c], &last))
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n)
-        h->v[i] = last;
-    return top;
-}
-
 struct bpe_work {
     char *word; /* the mapped word */
     size_t word_cap;
     struct sym *syms;
     size_t syms_cap;
-    struct heap heap;
+    struct bigram_heap heap;
 };
 
 static int add_bigram(const struct tokenizer *t, struct bpe_work *w, int left, int right)
@@ -422,7 +364,7 @@ static int add_bigram(const struct tokenizer *t, struct bpe_work *w, int left, i
     int rank = merge_rank(t, w->word + l->off, l->n, w->word + r->off, r->n);
     if (rank < 0)
         return 0;
-    return heap_push(&w->heap, (struct bigram){ left, right, rank, l->n, r->n });
+    return bigram_heap_push(&w->heap, (struct bigram){ left, right, (float)rank, l->n, r->n });
 }
 
 static int encode_word(const struct tokenizer *t, struct bpe_work *w, const char *s, size_t n, struct tok_ids *out)
@@ -466,7 +408,7 @@ static int encode_word(const struct tokenizer *t, struct bpe_work *w, const char
         if (add_bigram(t, w, i - 1, i))
             return -1;
     while (w->heap.n) {
-        struct bigram b = heap_pop(&w->heap);
+        struct bigram b = bigram_heap_pop(&w->heap);
         struct sym *l = &w->syms[b.left], *r = &w->syms[b.right];
         if (l->n == 0 || r->n == 0 || l->n != b.ln || r->n != b.rn)
             continue;
@@ -514,6 +456,6 @@ done:
     free(words.v);
     free(w.word);
     free(w.syms);
-    free(w.heap.v);
+    bigram_heap_free(&w.heap);
     return rc;
 }

@@ -7,6 +7,7 @@
  * is written as its bytes, <0xXX> tokens ("byte fallback"), or as the unknown
  * token when the vocabulary has no byte tokens.
  */
+#include "bigram-heap.h"
 #include "tokenizer-impl.h"
 
 #include "utf8.h"
@@ -20,67 +21,8 @@ struct sym {
     uint32_t off, n;
 };
 
-struct bigram {
-    int left, right;
-    float score;
-    uint32_t size; /* bytes of the pair when queued: a changed pair is stale */
-};
-
-struct heap {
-    struct bigram *v;
-    size_t n, cap;
-};
-
-/* Highest score first, then leftmost: llama.cpp's llm_bigram_spm order. */
-static int before(const struct bigram *a, const struct bigram *b)
-{
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-static int heap_push(struct heap *h, struct bigram b)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        struct bigram *v = realloc(h->v, cap * sizeof(*v));
-        if (!v)
-            return err_set("out of memory");
-        h->v = v;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!before(&b, &h->v[p]))
-            break;
-        h->v[i] = h->v[p];
-        i = p;
-    }
-    h->v[i] = b;
-    return 0;
-}
-
-static struct bigram heap_pop(struct heap *h)
-{
-    struct bigram top = h->v[0], last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && before(&h->v[c + 1], &h->v[c]))
-            c++;
-        if (!before(&h->v[c], &last))
-            break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n)
-        h->v[i] = last;
-    return top;
-}
-
 static int try_bigram(const struct tokenizer *t, const char *text, const struct sym *syms, int left, int right,
-                      struct heap *h)
+                      struct bigram_heap *h)
 {
     if (left < 0 || right < 0)
         return 0;
@@ -88,7 +30,7 @@ static int try_bigram(const struct tokenizer *t, const char *text, const struct 
     int32_t id = tok_lookup(t, text + syms[left].off, size);
     if (id < 0)
         return 0;
-    return heap_push(h, (struct bigram){ left, right, t->score[id], size });
+    return bigram_heap_push(h, (struct bigram){ left, right, -t->score[id], syms[left].n, syms[right].n });
 }
 
 int spm_encode(const struct tokenizer *t, const char *text, size_t len, struct tok_ids *out)
@@ -96,7 +38,7 @@ int spm_encode(const struct tokenizer *t, const char *text, size_t len, struct t
     if (len == 0)
         return 0;
     struct sym *syms = malloc(len * sizeof(*syms));
-    struct heap h = { 0 };
+    struct bigram_heap h = { 0 };
     int rc = -1;
     if (!syms) {
         err_set("out of memory");
@@ -114,9 +56,9 @@ int spm_encode(const struct tokenizer *t, const char *text, size_t len, struct t
         if (try_bigram(t, text, syms, i - 1, i, &h))
             goto done;
     while (h.n) {
-        struct bigram b = heap_pop(&h);
+        struct bigram b = bigram_heap_pop(&h);
         struct sym *l = &syms[b.left], *r = &syms[b.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+        if (l->n == 0 || r->n == 0 || l->n != b.ln || r->n != b.rn)
             continue;
         l->n += r->n;
         r->n = 0;
@@ -149,6 +91,6 @@ int spm_encode(const struct tokenizer *t, const char *text, size_t len, struct t
     rc = 0;
 done:
     free(syms);
-    free(h.v);
+    bigram_heap_free(&h);
     return rc;
 }

@@ -22,7 +22,7 @@ http: {addr: 127.0.0.1:$PORT, secret: model-demo}
 YAML
 docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
 REG=$!
-trap 'kill $REG 2>/dev/null; wait $REG 2>/dev/null; [ -n "${DEMO_KEEP:-}" ] || rm -rf "$WORK"' EXIT
+trap 'rc=$?; kill $REG 2>/dev/null; wait $REG 2>/dev/null || true; [ -n "${DEMO_KEEP:-}" ] || rm -rf "$WORK"; exit $rc' EXIT
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/" && break; sleep 0.05; done
 NAME=127.0.0.1:$PORT/ai/stories
 

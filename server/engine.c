@@ -19,6 +19,7 @@
 #include "../runtime/session.h"
 #include "../runtime/tokenizer.h"
 #include "template.h"
+#include "../common/readfile.h"
 
 #define DEFAULT_CTX 4096
 #define DEFAULT_BATCH 512
@@ -39,35 +40,6 @@ struct eslot {
     struct session *sess;
     const cJSON *tools;            /* of the request being rendered */
 };
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_errno("%s", path), NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0, k;
-    char chunk[65536];
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (n + k + 1 > cap) {
-            cap = (n + k + 1) * 2;
-            char *b = realloc(buf, cap);
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return err_set("out of memory"), NULL;
-            }
-            buf = b;
-        }
-        memcpy(buf + n, chunk, k);
-        n += k;
-    }
-    fclose(f);
-    if (!buf && !(buf = calloc(1, 1)))
-        return err_set("out of memory"), NULL;
-    buf[n] = 0;
-    return buf;
-}
 
 static void eng_unload(void *p)
 {
@@ -117,7 +89,7 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
     if (!(em->tok = tokenizer_load(em->m->meta)))
         goto fail;
     if (template_path) {
-        if (!(tmpl_text = read_file(template_path)))
+        if (!(tmpl_text = read_file(template_path, NULL)))
             goto fail;
     } else {
         struct gguf_str s;

@@ -46,6 +46,12 @@ static const char *const migrations[] = {
     "  size INTEGER NOT NULL,"
     "  PRIMARY KEY(model_id, role, position));"
     "CREATE INDEX model_blobs_digest ON model_blobs(digest);",
+    /* 1 -> 2: `model configure` settings (store/settings.c) */
+    "CREATE TABLE IF NOT EXISTS model_settings("
+    "  model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"              /* temperature, top_p, num_ctx, ... */
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY(model_id, name));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -23,7 +23,7 @@ check "run --raw prints no notice" test ! -s "$TMP/err"
 
 got2=$(echo -n "Once upon a time" | model run "$STORIES" --raw --temp 0 -n 200 2>/dev/null)
 check "run reads the prompt from stdin" test "$got2" = "$want"
-expect_output "run without --raw says the prompt is used as given" "used as given" \
+expect_output "run without --raw uses a chat template (ChatML for a model without one)" "default ChatML" \
     model run "$STORIES" --temp 0 -n 2 "Once"
 
 a=$(model run "$STORIES" --raw --temp 1.0 --seed 42 -n 40 "Once upon a time" 2>/dev/null)
@@ -53,8 +53,8 @@ assert [t["id"] for t in o["top"]] == [t[0] for t in d["top50"][:5]]
 expect_output "eval prints argmax and logsumexp" "^logsumexp [0-9.]+" model eval "$TINY" --tokens 1024,5 --top 3
 
 # bad input
-expect_error "prompt longer than the context" "does not fit a context of 8.*--ctx-size" \
-    model run "$STORIES" --raw -c 8 "Once upon a time there was a little girl named Lily who"
+expect_error "prompt longer than the context" "prompt is [0-9]+ tokens but the context holds 16.*larger context" \
+    model run "$STORIES" --raw -c 16 "Once upon a time there was a little girl named Lily who liked to play in the park"
 expect_error "invalid UTF-8 in the prompt" "UTF-8" model run "$STORIES" --raw $'\xff\xfe bad'
 expect_error "not a GGUF path" "not a .gguf file" model run "$TMP/nosuch" --raw "x"
 expect_error "missing file" "nosuch.gguf" model run "$TMP/nosuch.gguf" --raw "x"

@@ -59,7 +59,7 @@ fi
 
 printf 'ab\xffcd' >"$TMP/bad.txt"
 expect_error "invalid UTF-8 refused" 'not valid UTF-8 .*offset 2' model tokenize "$TINY" -f "$TMP/bad.txt"
-expect_error "not a gguf" 'not a .gguf file' model tokenize "$TMP/bad.txt" hi
+expect_error "not a gguf" 'not a GGUF file' model tokenize "$TMP/bad.txt" hi
 expect_error "missing file" 'No such file' model tokenize "$TMP/nope.gguf" hi
 expect_error "missing -f file" "cannot open" model tokenize "$TINY" -f "$TMP/nope.txt"
 # A GGUF whose BPE tokenizer has no merges.

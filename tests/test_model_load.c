@@ -462,3 +462,41 @@ TEST(run_refuses_70b_at_once)
     CHECK(secs < 10);
     unsetenv("MODEL_MEMORY_LIMIT");
 }
+
+TEST(memory_available_reads_the_host)
+{
+    unsetenv("MODEL_MEMORY_LIMIT");
+    uint64_t a = memory_available();
+    CHECK(a > (16ull << 20)); /* the test itself is running: at least some memory is free */
+    setenv("MODEL_MEMORY_LIMIT", "1.5G", 1);
+    CHECK_INT(memory_available(), 3ull << 29);
+    setenv("MODEL_MEMORY_LIMIT", "4096", 1);
+    CHECK_INT(memory_available(), 4096);
+    unsetenv("MODEL_MEMORY_LIMIT");
+    char buf[32];
+    CHECK_STR(memory_format(3ull << 29, buf, sizeof buf), "1.50 GiB");
+}
+
+TEST(threads_give_identical_logits)
+{
+    const char *p = fixture_path("models/tiny-q4_k_m.gguf");
+    struct model *m = model_open(&p, 1);
+    if (!m)
+        SKIP("tiny-q4_k_m.gguf missing");
+    int32_t toks[12] = { 1024, 5, 77, 300, 12, 900, 1035, 44, 45, 46, 1036, 1037 };
+    size_t nv = m->hp.n_vocab;
+    float *a = malloc(12 * nv * sizeof *a), *b = malloc(12 * nv * sizeof *b);
+    struct forward_state *s1 = forward_state_new(m, 16, 16, KV_F16), *s3 = forward_state_new(m, 16, 16, KV_F16);
+    CHECK(s1 && s3 && forward_state_set_threads(s3, 3) == 0);
+    CHECK(forward(s1, toks, 12, 0, 0, a) == 0 && forward(s3, toks, 12, 0, 0, b) == 0);
+    CHECK(memcmp(a, b, 12 * nv * sizeof *a) == 0);
+    int32_t t = 7; /* and one-token calls */
+    CHECK(forward(s1, &t, 1, 12, 0, a) == 0 && forward(s3, &t, 1, 12, 0, b) == 0);
+    CHECK(memcmp(a, b, nv * sizeof *a) == 0);
+    CHECK(forward_state_set_threads(s3, -1) == -1);
+    forward_state_free(s1);
+    forward_state_free(s3);
+    free(a);
+    free(b);
+    model_free(m);
+}

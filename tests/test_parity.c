@@ -5,21 +5,17 @@
  *   - the argmax at every prompt position (all_pos_argmax), except where our
  *     own two best logits are within 0.05 of each other;
  *   - the final position's top-50 logits within 1% of the spread of
- *     llama.cpp's logits (max - min of the full logits; r1-vocab has only
- *     the top 50, whose range is a tenth of the real spread, so there the
- *     spread of our own full logits is used and printed); 0.1% for F32,
- *     F16 and BF16 weights;
+ *     llama.cpp's logits (max - min of the full logits where the reference
+ *     has them, else of its top 50); 0.1% for F32, F16 and BF16 weights;
  *   - the greedy continuation, token for token, up to the first step whose
  *     reference margin is below 0.05.
  *
- * Near ties: on quantized files llama.cpp's float summation order (SIMD
- * kernels, llamafile tiles, repacked Q4_0/Q4_K) differs from the scalar
- * kernels in the last bits, and now and then such a bit flips the rounding
- * of an 8-bit activation; the flips give logit errors of about 0.1 (0.5%
- * of the spread, inside the tolerance). A decision whose margin is smaller
- * than the allowed error cannot be compared: such a difference (our margin,
- * or the reference's, below the file's logit tolerance) is counted and
- * printed, not failed, and ends that greedy comparison.
+ * Near ties: a decision whose margin is smaller than the allowed logit error
+ * cannot be compared: such a difference (our margin, or the reference's,
+ * below the file's logit tolerance) is counted and printed, not failed, and
+ * ends that greedy comparison. With the kernels in llama.cpp's float order
+ * the logits agree to a few 1e-6 on every quantized file, so none occurs
+ * today; the rule keeps the test meaningful for kernels that reorder sums.
  *
  * Each model prints its worst logit error (absolute and as a share of the
  * spread), the numbers quoted in the issue's closing note. Perplexity parity
@@ -109,7 +105,8 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
     }
     const double rel_tol = float_weights(m) ? 0.001 : 0.01;
     double worst_abs = 0, worst_rel = 0, worst_full = 0, excuse = NEAR_TIE;
-    int own_spread = 0;
+    int n_full = 0;
+    double worst_gen = 0, tol = 0;
     int argmax_checked = 0, argmax_skipped = 0, argmax_excused = 0, greedy_checked = 0, greedy_excused = 0;
 
     const cJSON *seq;
@@ -129,6 +126,7 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         const cJSON *e;
         if (full) {
             int k = 0;
+            n_full++;
             cJSON_ArrayForEach(e, full)
             {
                 double v = e->valuedouble;
@@ -138,13 +136,15 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
                 worst_full = d > worst_full ? d : worst_full;
             }
         } else {
-            for (int k = 0; k < n_vocab; k++) {
-                lo = last[k] < lo ? last[k] : lo;
-                hi = last[k] > hi ? last[k] : hi;
+            cJSON_ArrayForEach(e, top50)
+            {
+                double v = cJSON_GetArrayItem(e, 1)->valuedouble;
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
             }
-            own_spread = 1;
         }
-        double spread = hi - lo, tol = rel_tol * spread;
+        double spread = hi - lo;
+        tol = rel_tol * spread;
         /* a decision closer than the allowed logit error may legitimately differ */
         excuse = tol > NEAR_TIE ? tol : NEAR_TIE;
 
@@ -185,7 +185,7 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         /* greedy: the prompt as one batch, then one token per call */
         int ng;
         int32_t *greedy = int_array(item(seq, "greedy"), &ng);
-        const cJSON *margins = item(seq, "greedy_margin");
+        const cJSON *margins = item(seq, "greedy_margin"), *glogits = item(seq, "greedy_logit");
         CHECK(forward(s, toks, n, 0, n - 1, logits) == 0);
         for (int step = 0; step < ng && n + step < n_ctx; step++) {
             double margin = cJSON_GetArrayItem(margins, step)->valuedouble;
@@ -202,6 +202,12 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
                 break;
             }
             greedy_checked++;
+            /* the chosen token's logit: after step 0, logits of one-token calls (the generation path) */
+            double gd = fabs(logits[tok] - cJSON_GetArrayItem(glogits, step)->valuedouble);
+            worst_gen = gd > worst_gen ? gd : worst_gen;
+            if (gd > tol)
+                test_fail_at(__FILE__, __LINE__, "%s: seq of %d: greedy step %d logit %.6f, llama.cpp %.6f", model_rel,
+                             n, step, (double)logits[tok], cJSON_GetArrayItem(glogits, step)->valuedouble);
             if (step + 1 < ng && forward(s, &tok, 1, n + step, 0, logits)) {
                 test_fail_at(__FILE__, __LINE__, "forward: %s", err_msg());
                 break;
@@ -212,13 +218,13 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         free(logits);
         free(toks);
     }
-    printf("    %-24s kv %-4s top-50 max |dlogit| %.6f = %.4f%% of spread (tol %.1f%%)", strrchr(model_rel, '/') + 1,
+    printf("    %-24s kv %-4s top-50 max |dlogit| %.3g = %.2g%% of spread (tol %.1f%%)", strrchr(model_rel, '/') + 1,
            kv_type_name(kv), worst_abs, 100 * worst_rel, 100 * rel_tol);
     if (worst_full > 0)
-        printf(", full logits max |dlogit| %.6f", worst_full);
-    printf("; spread from %s; argmax checked %d (near ties skipped %d, differing within %.3f: %d), greedy "
+        printf(", full logits max |dlogit| %.3g", worst_full);
+    printf("; generation (greedy logits) max |dlogit| %.3g; spread from %s; argmax checked %d (near ties skipped %d, differing within %.3f: %d), greedy "
            "tokens identical %d (stopped at a difference within %.3f: %d)\n",
-           own_spread ? "our full logits" : "llama.cpp's full logits", argmax_checked, argmax_skipped, excuse,
+           worst_gen, n_full ? "llama.cpp's full logits" : "llama.cpp's top 50", argmax_checked, argmax_skipped, excuse,
            argmax_excused, greedy_checked, excuse, greedy_excused);
     forward_state_free(s);
     model_free(m);
@@ -268,3 +274,45 @@ TEST(tiny_q2_k) { check_model("refs/tiny-q2_k.ref.json", "models/tiny-q2_k.gguf"
 TEST(tiny_iq2_xxs) { check_model("refs/tiny-iq2_xxs.ref.json", "models/tiny-iq2_xxs.gguf", KV_F16); }
 TEST(r1_vocab_q4_k_m) { check_model("refs/r1-vocab-q4_k_m.ref.json", "models/r1-vocab-q4_k_m.gguf", KV_F16); }
 TEST(stories260k) { check_model("real/stories260K.ref.json", "real/stories260K.gguf", KV_F16); }
+
+/* The literal requirement: greedy from BOS gives the reference story, all 200 tokens, margins or not. */
+TEST(stories260k_greedy_from_bos_whole)
+{
+    cJSON *ref = load_json("real/stories260K.ref.json");
+    if (!ref)
+        SKIP("reference file missing");
+    const char *path = fixture_path("real/stories260K.gguf");
+    struct model *m = model_open(&path, 1);
+    CHECK(m != NULL);
+    if (!m) {
+        cJSON_Delete(ref);
+        return;
+    }
+    const cJSON *seq = cJSON_GetArrayItem(item(ref, "sequences"), 0);
+    int n, ng;
+    int32_t *toks = int_array(item(seq, "tokens"), &n);
+    int32_t *greedy = int_array(item(seq, "greedy"), &ng);
+    CHECK_INT(n, 1);
+    CHECK_INT(ng, 200);
+    struct forward_state *s = forward_state_new(m, 256, 256, KV_F16);
+    float *logits = malloc(m->hp.n_vocab * sizeof *logits);
+    int same = 0;
+    CHECK(forward(s, toks, 1, 0, 0, logits) == 0);
+    for (int step = 0; step < ng; step++) {
+        int32_t tok = sampler_argmax(logits, (int)m->hp.n_vocab);
+        if (tok != greedy[step]) {
+            test_fail_at(__FILE__, __LINE__, "step %d: %d, llama.cpp %d", step, tok, greedy[step]);
+            break;
+        }
+        same++;
+        if (forward(s, &tok, 1, 1 + step, 0, logits))
+            break;
+    }
+    printf("    stories260K from BOS: %d of %d greedy tokens identical\n", same, ng);
+    free(logits);
+    free(greedy);
+    free(toks);
+    forward_state_free(s);
+    model_free(m);
+    cJSON_Delete(ref);
+}

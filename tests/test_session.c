@@ -129,6 +129,11 @@ static void add_user(cJSON *msgs, const char *text)
     cJSON_AddItemToArray(msgs, m);
 }
 
+static const char *content_at(const cJSON *msgs, int i)
+{
+    return cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, i), "content")->valuestring;
+}
+
 /* ---- the template renderer against the fixture, and the prompt ids ------- */
 
 struct captured {
@@ -220,6 +225,8 @@ TEST(second_turn_evaluates_only_new_tokens)
 
         /* a second turn: everything up to the old answer is reused */
         session_append_answer(msgs, &r2);
+        CHECK_STR(content_at(msgs, 1), r2.content); /* the answer goes back without its reasoning */
+        CHECK(*r2.reasoning && !strstr(content_at(msgs, 1), r2.reasoning));
         add_user(msgs, "Tell me more.");
         uint64_t before = session_evaluated_total(f.s);
         CHECK_INT(session_chat(f.s, msgs, &rq, &r3), 0);
@@ -278,10 +285,6 @@ static void take_notice(void *ud, const char *msg)
     snprintf(no->last, sizeof no->last, "%s", msg);
 }
 
-static const char *content_at(const cJSON *msgs, int i)
-{
-    return cJSON_GetObjectItem(cJSON_GetArrayItem(msgs, i), "content")->valuestring;
-}
 
 TEST(full_context_drops_oldest_turns_but_not_the_first_user_turn)
 {
@@ -314,6 +317,33 @@ TEST(full_context_drops_oldest_turns_but_not_the_first_user_turn)
         CHECK_STR(content_at(msgs, 1), "first question about the weather");
         CHECK_STR(content_at(msgs, 2), "first answer about the sun");
         CHECK_STR(content_at(msgs, n - 1), "and now the last question");
+        session_result_free(&r);
+        cJSON_Delete(msgs);
+    }
+    fx_close(&f);
+}
+
+TEST(no_drop_refuses_instead_of_dropping)
+{
+    struct fx f;
+    if (fx_open(&f, "models/tiny-q4_k_m.gguf", 64) == 0) {
+        cJSON *msgs = msgs_of("[{\"role\":\"user\",\"content\":\"first question about the weather\"},"
+                              "{\"role\":\"assistant\",\"content\":\"first answer about the sun\"},"
+                              "{\"role\":\"user\",\"content\":\"second question about rain and clouds\"},"
+                              "{\"role\":\"assistant\",\"content\":\"second answer: it rains a lot\"},"
+                              "{\"role\":\"user\",\"content\":\"and the last question\"}]");
+        struct session_request rq;
+        struct session_result r;
+        greedy(&rq, 4);
+        rq.reserve = 30;
+        rq.no_drop = 1;
+        CHECK_INT(session_chat(f.s, msgs, &rq, &r), -1);
+        CHECK(strstr(err_msg(), "shorten the conversation") != NULL);
+        CHECK_INT(cJSON_GetArraySize(msgs), 5);
+        CHECK_INT(session_evaluated_total(f.s), 0);
+        rq.no_drop = 0;
+        CHECK_INT(session_chat(f.s, msgs, &rq, &r), 0);
+        CHECK(r.n_dropped > 0);
         session_result_free(&r);
         cJSON_Delete(msgs);
     }

@@ -82,7 +82,22 @@ TEST(open_creates_layout_and_schema)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
     CHECK(sqlite3_step(q) == SQLITE_ROW);
-    CHECK_INT(sqlite3_column_int(q, 0), 1);
+    CHECK_INT(sqlite3_column_int(q, 0), 2);
+    sqlite3_finalize(q);
+    /* a version-1 index (before model_settings) is migrated on open */
+    sqlite3_exec(db, "DROP TABLE model_settings; PRAGMA user_version=1", NULL, NULL, NULL);
+    sqlite3_close(db);
+    snprintf(p, sizeof p, "%s/layout", test_tmpdir());
+    s = store_open(p);
+    CHECK(s != NULL);
+    store_close(s);
+    snprintf(p, sizeof p, "%s/layout/index.db", test_tmpdir());
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version), "
+                           "(SELECT count(*) FROM sqlite_master WHERE name = 'model_settings')", -1, &q, NULL);
+    CHECK(sqlite3_step(q) == SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(q, 0), 2);
+    CHECK_INT(sqlite3_column_int(q, 1), 1);
     sqlite3_finalize(q);
     sqlite3_exec(db, "PRAGMA journal_mode", NULL, NULL, NULL);
     sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL);

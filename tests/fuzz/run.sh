@@ -4,7 +4,7 @@
 set -eu
 secs=$1; shift
 fixtures=${MODEL_FIXTURES:-../shared/fixtures}
-rc=0
+rc=0 passed=0 failed=0
 for f in "$@"; do
     corpus=build/fuzz/corpus-$(basename "$f")
     mkdir -p "$corpus"
@@ -18,8 +18,9 @@ for f in "$@"; do
     done
     echo "fuzzing $(basename "$f") for ${secs}s"
     "$f" -max_total_time="$secs" -max_len=131072 -rss_limit_mb=2048 -artifact_prefix=build/fuzz/ "$corpus" \
-        >build/fuzz/$(basename "$f").log 2>&1 || { rc=1; tail -n 40 build/fuzz/$(basename "$f").log; }
+        >build/fuzz/$(basename "$f").log 2>&1 && passed=$((passed + 1)) ||
+        { rc=1; failed=$((failed + 1)); tail -n 40 build/fuzz/$(basename "$f").log; }
     grep -E '^(#[0-9]+ *DONE|Done)' build/fuzz/$(basename "$f").log | tail -n 1 || true
 done
-if [ $rc -eq 0 ]; then echo "fuzz: 1 passed, 0 failed"; else echo "fuzz: 0 passed, 1 failed"; fi
+echo "fuzz: $passed passed, $failed failed"
 exit $rc
