@@ -90,7 +90,7 @@ static void quantize_q8_K_block(const float *x, int8_t *qs, int16_t *bsums, floa
     const __m512 sign = _mm512_set1_ps(-0.0f);
     __m512 am = _mm512_setzero_ps();
     for (int z = 0; z < 16; z++)
-        am = _mm512_max_ps(am, _mm512_andnot_ps(sign, _mm512_loadu_ps(x + 16 * z)));
+        am = _mm512_max_ps(_mm512_andnot_ps(sign, _mm512_loadu_ps(x + 16 * z)), am); /* NaN skipped, as fabsf(x) > amax */
     const float amax = _mm512_reduce_max_ps(am);
     if (amax == 0.0f) {
         memset(qs, 0, QK_K);
