@@ -437,7 +437,7 @@ static void vec_dot1_bf16_avx512(int n, float *s, const void *vx, const void *vy
 
 const struct kern_dot_impl kern_dots_avx512[] = {
     { GGML_TYPE_F32, vec_dot_f32_avx512, vec_dot4_f32_avx512, vec_dot1_f32_avx512, NULL },
-    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL, vec_dot1_f16_avx512, NULL },
+    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL, vec_dot1_f16_avx512, &kern_tiled_f16_avx512 },
     { GGML_TYPE_BF16, vec_dot_bf16_avx512, vec_dot4_bf16_avx512, vec_dot1_bf16_avx512, NULL },
     { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd, NULL, NULL },
     { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL, NULL, NULL },

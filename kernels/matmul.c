@@ -8,7 +8,7 @@
  * activation row uses the single-row dot order (kern_vec_dot_single).
  *
  * With KERN_TILE_M (8) or more activation rows, a type whose level has a
- * tiled product (kern_get_tiled: the K-quants and IQ2_XXS at AVX-512) goes
+ * tiled product (kern_get_tiled: the K-quants, IQ2_XXS and F16 at AVX-512) goes
  * through it instead: the threads quantize and pack the token groups, meet
  * at a barrier, then take weight rows in the same chunks; each thread
  * decodes its rows once into its own scratch for all tokens. Results are
@@ -131,7 +131,7 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
     t.chunk = t.chunk > MAX_CHUNK ? MAX_CHUNK : t.chunk < 1 ? 1 : t.chunk;
     atomic_init(&t.next, 0);
     const struct kern_tiled *tiled = M >= KERN_TILE_M ? kern_get_tiled(wtype) : NULL;
-    if (tiled && wt->vec_dot_type == GGML_TYPE_Q8_K) {
+    if (tiled) {
         /* zmm-aligned; sizes rounded up to whole cache lines */
         const size_t pb = (tiled->act_bytes(K, M) + 63) & ~(size_t)63;
         t.scratch_size = (tiled->scratch_bytes(K, M) + 63) & ~(size_t)63;

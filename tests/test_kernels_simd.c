@@ -228,9 +228,10 @@ TEST(matmul_same_at_every_level)
 TEST(many_token_matmul_matches_reference)
 {
     static const uint32_t qt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ2_XXS, GGML_TYPE_Q5_K,
-                                   GGML_TYPE_Q3_K, GGML_TYPE_Q2_K };
-    static const int64_t shapes[][3] = { /* N, K, M */
+                                   GGML_TYPE_Q3_K, GGML_TYPE_Q2_K, GGML_TYPE_F16 };
+    static const int64_t shapes[][3] = { /* N, K, M; the last only for F16 (a K that is no multiple of 16) */
         { 19, 512, 8 }, { 7, 256, 13 }, { 33, 2048, 21 }, { 5, 4352, 9 }, { 6, 768, 64 }, { 3, 14336, 17 },
+        { 11, 1000, 10 },
     };
     struct kern_pool *pools[2] = { NULL, kern_pool_new(2) };
     CHECK(pools[1] != NULL);
@@ -240,6 +241,8 @@ TEST(many_token_matmul_matches_reference)
         const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
         for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
             const int64_t N = shapes[sh][0], K = shapes[sh][1], M = shapes[sh][2];
+            if (K % tr->blck_size)
+                continue;
             const size_t wrow = ggml_row_size(qt[t], K), arow = ggml_row_size(tr->vec_dot_type, K);
             char *W = malloc(wrow * N), *q = malloc(arow * M);
             float *x = malloc(sizeof(float) * K * M), *ref = malloc(sizeof(float) * N * M);
