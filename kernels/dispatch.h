@@ -28,8 +28,8 @@ typedef void (*kern_vec_dot4_fn)(int n, float *s, size_t sstride, const void *x,
  * rows are converted and packed once per call in groups of KERN_TILE_M
  * tokens; then each thread decodes a few weight rows at a time into
  * scratch (reused by every token) and streams all token groups through
- * them. Every output gets exactly the integer lanes
- * and float steps of vec_dot (bit-identical results).
+ * them. Every output gets exactly the float steps of vec_dot (and for the
+ * quants its integer lanes): bit-identical results.
  */
 #define KERN_TILE_M 8
 
