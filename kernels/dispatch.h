@@ -11,6 +11,7 @@
 #define KERNELS_DISPATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ggml-type.h"
 
@@ -21,12 +22,45 @@
  */
 typedef void (*kern_vec_dot4_fn)(int n, float *s, size_t sstride, const void *x, const void *y, size_t ystride);
 
+/*
+ * A tiled product for prompt processing (kernels/mm_tiled_avx512.c for
+ * the K-quants and IQ2_XXS, mm_tiled_f16_avx512.c for F16): the activation
+ * rows are converted and packed once per call in groups of KERN_TILE_M
+ * tokens; then each thread decodes a few weight rows at a time into
+ * scratch (reused by every token) and streams all token groups through
+ * them. Every output gets exactly the float steps of vec_dot (and for the
+ * quants its integer lanes): bit-identical results.
+ */
+#define KERN_TILE_M 8
+
+struct kern_tiled {
+    /* bytes of packed activations for M tokens of K elements */
+    size_t (*act_bytes)(int64_t K, int64_t M);
+    /* convert (as the type's vec_dot_type) and pack token group g (tokens 8g..8g+7, zeros past M) of x */
+    void (*pack)(const float *x, int64_t K, int64_t M, int64_t g, void *packed);
+    /* per-thread scratch bytes for rows of K elements and M tokens */
+    size_t (*scratch_bytes)(int64_t K, int64_t M);
+    /* out[m*N + n] for n0 <= n < n1, every m < M; W holds rows wrow bytes apart */
+    void (*rows)(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
+                 int64_t M, float *out, void *scratch);
+};
+
 struct kern_dot_impl {
     uint32_t type;
     ggml_vec_dot_fn vec_dot;
     kern_vec_dot4_fn vec_dot4; /* NULL: matmul calls vec_dot 4 times */
     ggml_vec_dot_fn vec_dot1;  /* the single-row order where it differs (float types), else NULL */
+    const struct kern_tiled *tiled; /* NULL: no tiled product at this level */
 };
+
+/* The installed tiled product of type t, or NULL. */
+const struct kern_tiled *kern_get_tiled(uint32_t t);
+
+/* mm_tiled_avx512.c */
+extern const struct kern_tiled kern_tiled_q2_K_avx512, kern_tiled_q3_K_avx512, kern_tiled_q4_K_avx512,
+    kern_tiled_q5_K_avx512, kern_tiled_q6_K_avx512, kern_tiled_iq2_xxs_avx512;
+/* mm_tiled_f16_avx512.c */
+extern const struct kern_tiled kern_tiled_f16_avx512;
 
 /* The installed 4-row kernel of type t, or NULL. */
 kern_vec_dot4_fn kern_get_dot4(uint32_t t);

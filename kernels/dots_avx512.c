@@ -7,6 +7,7 @@
  */
 #define SIMD_VNNI 1
 #include "simd-dots.h"
+#include "simd512.h"
 
 /*
  * 512-bit kernels. One zmm holds 64 weights: for Q4_K the low and high
@@ -19,47 +20,6 @@
  * adding them gives exactly the 8 integer lanes of the reference, and the
  * float work is then the reference's (bit-identical results).
  */
-
-/* the 8 reference lanes from 16: lane k + lane k+8 (the same bytes of two 32-byte groups) */
-static inline __m256 fold16(__m512i v)
-{
-    return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)));
-}
-
-/* lanes 0..15 take int16 scale a, lanes 16..31 scale b */
-static inline __m512i perm_idx2(int a, int b)
-{
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)a)), _mm256_set1_epi16((short)b), 1);
-}
-
-/* 128-bit lane j takes int16 scale base+j */
-static inline __m512i perm_idx4(int base)
-{
-    return _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_set_m128i(_mm_set1_epi16((short)(base + 1)), _mm_set1_epi16((short)base))),
-        _mm256_set_m128i(_mm_set1_epi16((short)(base + 3)), _mm_set1_epi16((short)(base + 2))), 1);
-}
-
-/* 64 4-bit weights of chunk c (low nibbles | high nibbles), plus the 5th bits for Q5_K */
-static inline __m512i k4_chunk(const uint8_t *qs, int c)
-{
-    const __m256i q = load256(qs + 32 * c);
-    return _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1),
-                            _mm512_set1_epi8(0xF));
-}
-
-static inline __m512i k5_chunk(const uint8_t *qs, __m512i qh2, int c)
-{
-    return _mm512_or_si512(k4_chunk(qs, c),
-                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 2 * c), _mm512_set1_epi8(1)), 4));
-}
-
-/* the 5th bits of chunk c's low half at bit 2c, of its high half at bit 2c+1: shift the high copy by one */
-static inline __m512i k5_qh(const uint8_t *qh)
-{
-    const __m256i h = load256(qh);
-    return _mm512_inserti64x4(_mm512_castsi256_si512(h), _mm256_srli_epi16(h, 1), 1);
-}
 
 /*
  * Q4_K/Q5_K against R activation rows (R = 1 or 4): the chunks are decoded
@@ -292,27 +252,6 @@ static void vec_dot4_q2_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
  * 2s+1 multiply the byte-pair sums through vpdpwssd. Lanes fold to the
  * reference's 8 (groups 2i and 2i+1 hold the same byte positions).
  */
-static inline void iq2_pair(const uint16_t *qs, __m512i *grid, __mmask64 *neg, __m512i *ls)
-{
-    uint32_t a[4];
-    memcpy(a, qs, sizeof a); /* group 2i: a[0] grid indices, a[1] signs+scale; group 2i+1: a[2], a[3] */
-    const __m128i v = _mm_loadu_si128((const __m128i *)a);
-    const __m512i gi = _mm512_cvtepu8_epi64(_mm_shuffle_epi8(v, _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, -1, -1, -1, -1, -1, -1, -1, -1)));
-    *grid = _mm512_i64gather_epi64(gi, (const long long *)iq2xxs_grid, 8);
-    /* the 7-bit sign fields of both groups, then bit 7 = their parity (an even number of minus signs) */
-    __m256i f = _mm256_srlv_epi32(_mm256_setr_epi32((int)a[1], (int)a[1], (int)a[1], (int)a[1], (int)a[3], (int)a[3],
-                                                    (int)a[3], (int)a[3]),
-                                  _mm256_setr_epi32(0, 7, 14, 21, 0, 7, 14, 21));
-    f = _mm256_and_si256(f, _mm256_set1_epi32(127));
-    __m256i p = _mm256_xor_si256(f, _mm256_srli_epi32(f, 4));
-    p = _mm256_xor_si256(p, _mm256_srli_epi32(p, 2));
-    p = _mm256_xor_si256(p, _mm256_srli_epi32(p, 1));
-    f = _mm256_or_si256(f, _mm256_slli_epi32(_mm256_and_si256(p, _mm256_set1_epi32(1)), 7));
-    *neg = (__mmask64)_mm_cvtsi128_si64(_mm256_cvtepi32_epi8(f));
-    *ls = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16((short)(2 * (a[1] >> 28) + 1))),
-                             _mm256_set1_epi16((short)(2 * (a[3] >> 28) + 1)), 1);
-}
-
 #define IQ2_BODY(R)                                                                                                \
     __m256 acc[R];                                                                                                 \
     for (int r = 0; r < R; r++)                                                                                    \
@@ -497,16 +436,16 @@ static void vec_dot1_bf16_avx512(int n, float *s, const void *vx, const void *vy
 }
 
 const struct kern_dot_impl kern_dots_avx512[] = {
-    { GGML_TYPE_F32, vec_dot_f32_avx512, vec_dot4_f32_avx512, vec_dot1_f32_avx512 },
-    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL, vec_dot1_f16_avx512 },
-    { GGML_TYPE_BF16, vec_dot_bf16_avx512, vec_dot4_bf16_avx512, vec_dot1_bf16_avx512 },
-    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd, NULL },
-    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL, NULL },
-    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_avx512, vec_dot4_q2_K_q8_K_avx512, NULL },
-    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_avx512, vec_dot4_q3_K_q8_K_avx512, NULL },
-    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512, NULL },
-    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512, NULL },
-    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512, NULL },
-    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_avx512, vec_dot4_iq2_xxs_q8_K_avx512, NULL },
-    { GGML_TYPE_COUNT, NULL, NULL, NULL },
+    { GGML_TYPE_F32, vec_dot_f32_avx512, vec_dot4_f32_avx512, vec_dot1_f32_avx512, NULL },
+    { GGML_TYPE_F16, vec_dot_f16_avx512, NULL, vec_dot1_f16_avx512, &kern_tiled_f16_avx512 },
+    { GGML_TYPE_BF16, vec_dot_bf16_avx512, vec_dot4_bf16_avx512, vec_dot1_bf16_avx512, NULL },
+    { GGML_TYPE_Q8_0, vec_dot_q8_0_q8_0_simd, vec_dot4_q8_0_q8_0_simd, NULL, NULL },
+    { GGML_TYPE_Q4_0, vec_dot_q4_0_q8_0_simd, NULL, NULL, NULL },
+    { GGML_TYPE_Q2_K, vec_dot_q2_K_q8_K_avx512, vec_dot4_q2_K_q8_K_avx512, NULL, &kern_tiled_q2_K_avx512 },
+    { GGML_TYPE_Q3_K, vec_dot_q3_K_q8_K_avx512, vec_dot4_q3_K_q8_K_avx512, NULL, &kern_tiled_q3_K_avx512 },
+    { GGML_TYPE_Q4_K, vec_dot_q4_K_q8_K_avx512, vec_dot4_q4_K_q8_K_avx512, NULL, &kern_tiled_q4_K_avx512 },
+    { GGML_TYPE_Q5_K, vec_dot_q5_K_q8_K_avx512, vec_dot4_q5_K_q8_K_avx512, NULL, &kern_tiled_q5_K_avx512 },
+    { GGML_TYPE_Q6_K, vec_dot_q6_K_q8_K_avx512, vec_dot4_q6_K_q8_K_avx512, NULL, &kern_tiled_q6_K_avx512 },
+    { GGML_TYPE_IQ2_XXS, vec_dot_iq2_xxs_q8_K_avx512, vec_dot4_iq2_xxs_q8_K_avx512, NULL, &kern_tiled_iq2_xxs_avx512 },
+    { GGML_TYPE_COUNT, NULL, NULL, NULL, NULL },
 };

@@ -69,6 +69,7 @@ static struct ggml_type_traits type_traits[GGML_TYPE_COUNT] = {
 /* 4-row kernels of the installed level (internal: kernels/dispatch.h) */
 static kern_vec_dot4_fn dot4[GGML_TYPE_COUNT];
 static ggml_vec_dot_fn dot1[GGML_TYPE_COUNT];
+static const struct kern_tiled *tiled[GGML_TYPE_COUNT];
 
 /* single-row references of the types whose one-row order differs */
 static ggml_vec_dot_fn dot1_ref(int t)
@@ -86,12 +87,14 @@ void kern_types_install(const struct kern_dot_impl *impls)
     for (int t = 0; t < GGML_TYPE_COUNT; t++) {
         type_traits[t].vec_dot = type_traits[t].vec_dot_ref;
         dot4[t] = NULL;
+        tiled[t] = NULL;
         dot1[t] = dot1_ref(t);
     }
     for (; impls && impls->vec_dot; impls++) {
         if (impls->type < GGML_TYPE_COUNT && type_traits[impls->type].vec_dot_ref) {
             type_traits[impls->type].vec_dot = impls->vec_dot;
             dot4[impls->type] = impls->vec_dot4;
+            tiled[impls->type] = impls->tiled;
             if (impls->vec_dot1)
                 dot1[impls->type] = impls->vec_dot1;
             else if (dot1_ref(impls->type) == type_traits[impls->type].vec_dot_ref)
@@ -110,6 +113,12 @@ kern_vec_dot4_fn kern_get_dot4(uint32_t t)
 {
     ggml_get_type_traits(t); /* dispatch runs first */
     return t < GGML_TYPE_COUNT ? dot4[t] : NULL;
+}
+
+const struct kern_tiled *kern_get_tiled(uint32_t t)
+{
+    ggml_get_type_traits(t);
+    return t < GGML_TYPE_COUNT ? tiled[t] : NULL;
 }
 
 static pthread_once_t dispatch_once = PTHREAD_ONCE_INIT;

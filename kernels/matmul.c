@@ -6,6 +6,13 @@
  * weight row from memory once per chunk and from L2 once per 4 tokens),
  * through the level's 4-row kernel where it has one. A product with one
  * activation row uses the single-row dot order (kern_vec_dot_single).
+ *
+ * With KERN_TILE_M (8) or more activation rows, a type whose level has a
+ * tiled product (kern_get_tiled: the K-quants, IQ2_XXS and F16 at AVX-512) goes
+ * through it instead: the threads quantize and pack the token groups, meet
+ * at a barrier, then take weight rows in the same chunks; each thread
+ * decodes its rows once into its own scratch for all tokens. Results are
+ * the same bits as the other paths.
  */
 #include "matmul.h"
 
@@ -41,6 +48,9 @@ struct mm_task {
     const struct ggml_type_traits *wt, *at;
     ggml_vec_dot_fn dot;   /* vec_dot, or the single-row order when M == 1 */
     kern_vec_dot4_fn dot4; /* NULL: none at this level */
+    const struct kern_tiled *tiled; /* non-NULL: the tiled product (M >= KERN_TILE_M) */
+    char *packed, *scratch;         /* its packed activations and per-thread scratch */
+    size_t scratch_size;
     const char *W;
     int64_t N, K, M, chunk;
     const float *x;
@@ -54,10 +64,25 @@ struct mm_task {
 static void mm_run(void *arg, int ith, int nth)
 {
     struct mm_task *t = arg;
-    if (t->act) {
+    if (t->act && !t->tiled) {
         for (int64_t m = ith; m < t->M; m += nth)
             t->at->from_float(t->x + m * t->K, t->act + (size_t)m * t->arow, t->K);
         kern_pool_barrier(t->pool);
+    }
+    if (t->tiled) {
+        const int64_t groups = (t->M + KERN_TILE_M - 1) / KERN_TILE_M;
+        for (int64_t g = ith; g < groups; g += nth)
+            t->tiled->pack(t->x, t->K, t->M, g, t->packed);
+        kern_pool_barrier(t->pool);
+        for (;;) {
+            const int64_t n0 = atomic_fetch_add(&t->next, 1) * t->chunk;
+            if (n0 >= t->N)
+                break;
+            const int64_t n1 = n0 + t->chunk < t->N ? n0 + t->chunk : t->N;
+            t->tiled->rows(t->W, t->wrow, n0, n1, t->N, t->K, t->packed, t->M, t->out,
+                           t->scratch + (size_t)ith * t->scratch_size);
+        }
+        return;
     }
     const char *act = t->act ? t->act : (const char *)t->x;
     for (;;) {
@@ -105,12 +130,24 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
     t.chunk = N / (4 * nth);
     t.chunk = t.chunk > MAX_CHUNK ? MAX_CHUNK : t.chunk < 1 ? 1 : t.chunk;
     atomic_init(&t.next, 0);
-    if (wt->vec_dot_type != GGML_TYPE_F32) {
+    const struct kern_tiled *tiled = M >= KERN_TILE_M ? kern_get_tiled(wtype) : NULL;
+    if (tiled) {
+        /* zmm-aligned; sizes rounded up to whole cache lines */
+        const size_t pb = (tiled->act_bytes(K, M) + 63) & ~(size_t)63;
+        t.scratch_size = (tiled->scratch_bytes(K, M) + 63) & ~(size_t)63;
+        t.packed = aligned_alloc(64, pb + (size_t)nth * t.scratch_size);
+        if (t.packed) {
+            t.scratch = t.packed + pb;
+            t.tiled = tiled;
+        } /* else: the 4-row kernels need less memory */
+    }
+    if (wt->vec_dot_type != GGML_TYPE_F32 && !t.tiled) {
         t.act = malloc((size_t)M * t.arow);
         if (!t.act)
             return err_set("matmul: out of memory for %lld activation rows", (long long)M);
     }
     kern_pool_run(pool, mm_run, &t);
+    free(t.packed);
     free(t.act);
     return 0;
 }

@@ -4,6 +4,8 @@
  */
 #include "memory.h"
 
+#include "../kernels/threadpool.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,13 @@ void memory_estimate(const struct llama_hparams *hp, uint64_t weight_bytes, int 
     out->compute = 4 * (B * (3ull * hp->n_embd + 2 * q_dim + 2 * kv_dim + 2ull * hp->n_ff) + (uint64_t)n_ctx +
                         (uint64_t)hp->n_vocab) +
                    MEMORY_OVERHEAD;
+    /* the matmuls' working memory: activations converted once per call (at
+     * most 4 bytes an element, the tiled F16 path) for the longest row, and
+     * each thread's tile scratch (kernels/mm_tiled_*.c) */
+    uint64_t max_k = hp->n_ff > hp->n_embd ? hp->n_ff : hp->n_embd;
+    if (q_dim > max_k)
+        max_k = q_dim;
+    out->compute += 4 * B * max_k + (uint64_t)kern_physical_cores() * (32 * max_k + 384 * B);
     out->total = out->weights + out->kv + out->compute;
 }
 

@@ -16,6 +16,7 @@
 #include "../kernels/dispatch.h"
 #include "../kernels/matmul.h"
 #include "../kernels/quant.h"
+#include "../kernels/threadpool.h"
 
 static const uint32_t types[] = {
     GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q2_K,
@@ -216,6 +217,75 @@ TEST(matmul_same_at_every_level)
     free(x);
     free(o0);
     free(o1);
+}
+
+/*
+ * The products with many tokens (the tiled path where a level has one)
+ * against one reference vec_dot per output, bit for bit: token counts that
+ * are not a multiple of the token group, row counts that are not a multiple
+ * of the row tile, long rows, 1 and 2 threads, every level.
+ */
+TEST(many_token_matmul_matches_reference)
+{
+    static const uint32_t qt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ2_XXS, GGML_TYPE_Q5_K,
+                                   GGML_TYPE_Q3_K, GGML_TYPE_Q2_K, GGML_TYPE_F16 };
+    static const int64_t shapes[][3] = { /* N, K, M; the last only for F16 (a K that is no multiple of 16) */
+        { 19, 512, 8 }, { 7, 256, 13 }, { 33, 2048, 21 }, { 5, 4352, 9 }, { 6, 768, 64 }, { 3, 14336, 17 },
+        { 11, 1000, 10 },
+    };
+    struct kern_pool *pools[2] = { NULL, kern_pool_new(2) };
+    CHECK(pools[1] != NULL);
+    tl_seed(400);
+    for (size_t t = 0; t < sizeof qt / sizeof qt[0]; t++) {
+        const struct ggml_type_traits *tr = ggml_get_type_traits(qt[t]);
+        const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
+        for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+            const int64_t N = shapes[sh][0], K = shapes[sh][1], M = shapes[sh][2];
+            if (K % tr->blck_size)
+                continue;
+            const size_t wrow = ggml_row_size(qt[t], K), arow = ggml_row_size(tr->vec_dot_type, K);
+            char *W = malloc(wrow * N), *q = malloc(arow * M);
+            float *x = malloc(sizeof(float) * K * M), *ref = malloc(sizeof(float) * N * M);
+            float *got = malloc(sizeof(float) * N * M);
+            for (int64_t r = 0; r < N; r++)
+                tl_random_blocks(qt[t], W + r * wrow, K);
+            for (int64_t i = 0; i < K * M; i++)
+                x[i] = tl_gauss() * (i % 97 == 0 ? 5.f : 1.f);
+            /* quantizer edge cases: a block of zeros (token 2), equal magnitudes of both signs (token 3) */
+            for (int64_t i = 0; i < 256; i++)
+                x[2 * K + i] = 0;
+            x[3 * K + 5] = 30.f;
+            x[3 * K + 9] = -30.f;
+            x[3 * K + K - 1] = -30.f;
+            for (int64_t m = 0; m < M; m++) {
+                at->from_float(x + m * K, q + m * arow, K);
+                for (int64_t n = 0; n < N; n++)
+                    tr->vec_dot_ref((int)K, &ref[m * N + n], W + n * wrow, q + m * arow);
+            }
+            for (int level = KERN_CPU_SCALAR; level <= kern_cpu_best(); level++) {
+                CHECK_INT(kern_cpu_use(level), 0);
+                for (int p = 0; p < 2; p++) {
+                    for (int64_t i = 0; i < N * M; i++)
+                        got[i] = -12345.f;
+                    CHECK_INT(kern_matmul_ex(qt[t], W, N, K, x, M, got, pools[p]), 0);
+                    int bad = 0;
+                    for (int64_t i = 0; i < N * M; i++)
+                        bad += memcmp(&got[i], &ref[i], sizeof ref[i]) != 0;
+                    if (bad)
+                        test_fail_at(__FILE__, __LINE__, "%s N=%lld K=%lld M=%lld at %s, %d threads: %d of %lld outputs differ",
+                                     tr->name, (long long)N, (long long)K, (long long)M, kern_cpu_level_name(level),
+                                     p + 1, bad, (long long)(N * M));
+                }
+            }
+            free(W);
+            free(q);
+            free(x);
+            free(ref);
+            free(got);
+        }
+    }
+    kern_pool_free(pools[1]);
+    CHECK_INT(kern_cpu_use(kern_cpu_best()), 0);
 }
 
 TEST(model_cpu_env_chooses_and_caps_the_level)
