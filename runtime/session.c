@@ -31,6 +31,8 @@ struct session {
     const struct tokenizer *tok;
     session_render_fn render;
     void *render_ctx;
+    int (*step)(void *ctx, struct forward_state *state, int32_t token, int pos, float *logits);
+    void *step_ctx;
     int32_t *cache;          /* n_ctx ids: what the KV cache holds */
     int n_cache;
     float *logits;           /* n_vocab */
@@ -180,6 +182,8 @@ struct session *session_new(const struct session_config *c)
     s->tok = c->tok;
     s->render = c->render;
     s->render_ctx = c->render_ctx;
+    s->step = c->step;
+    s->step_ctx = c->step_ctx;
     s->logits = malloc((size_t)c->model->hp.n_vocab * sizeof *s->logits);
     if (!s->logits) {
         err_errno("out of memory");
@@ -410,7 +414,8 @@ static int run_turn(struct session *s, const char *prompt, int32_t *ids, int n, 
             break;
         }
         int32_t t32 = tok;
-        if (forward(s->state, &t32, 1, s->n_cache, 0, s->logits) < 0)
+        if ((s->step ? s->step(s->step_ctx, s->state, t32, s->n_cache, s->logits)
+                     : forward(s->state, &t32, 1, s->n_cache, 0, s->logits)) < 0)
             goto out;
         s->cache[s->n_cache++] = t32;
         s->evaluated++;

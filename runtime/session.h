@@ -72,6 +72,15 @@ struct session_config {
     const struct tokenizer *tok;         /* borrowed */
     session_render_fn render;            /* NULL: session_chat is refused (session_complete works) */
     void *render_ctx;
+    /*
+     * Evaluates each generated token (the prompt always goes through
+     * forward() on state): token at pos into state's cache, its logits into
+     * logits (n_vocab). A server batching several sessions into one
+     * forward_multi pass sets it; NULL: forward() on state. 0, or -1 with
+     * err set.
+     */
+    int (*step)(void *ctx, struct forward_state *state, int32_t token, int pos, float *logits);
+    void *step_ctx;
 };
 
 enum session_stop {

@@ -3,7 +3,10 @@
  * mapped model and tokenizer per loaded model, one forward state (KV cache)
  * and one session per slot. Generation is runtime/session.h's, the same
  * loop as `model run`: KV reuse by longest common prefix, stop strings,
- * end-of-generation tokens, R1's reasoning split, cancellation.
+ * end-of-generation tokens, R1's reasoning split, cancellation. Each slot
+ * evaluates its prompt on its own state; its generated tokens go through the
+ * model's batcher (batch.h), which evaluates the steps of every generating
+ * slot in one forward_multi pass over the weights (continuous batching).
  */
 #include "engine.h"
 
@@ -18,6 +21,7 @@
 #include "../runtime/model.h"
 #include "../runtime/session.h"
 #include "../runtime/tokenizer.h"
+#include "batch.h"
 #include "template.h"
 #include "../common/readfile.h"
 
@@ -33,6 +37,7 @@ struct emodel {
     struct chat_tmpl *tmpl;        /* the model's chat template, or the runtime's default */
     struct gen_params defaults;    /* the family's sampling defaults */
     int n_ctx, n_batch;
+    struct batcher *batch;         /* the generation steps of every slot */
 };
 
 struct eslot {
@@ -47,6 +52,7 @@ static void eng_unload(void *p)
     struct emodel *em = p;
     if (!em)
         return;
+    batch_free(em->batch);
     chat_tmpl_free(em->tmpl);
     tokenizer_free(em->tok);
     model_free(em->m);
@@ -71,10 +77,12 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
         em->n_ctx = (int)hp->n_ctx_train;
     em->n_batch = em->n_ctx < DEFAULT_BATCH ? em->n_ctx : DEFAULT_BATCH;
 
-    /* The memory check, before a weight page is touched: weights once, KV and compute per slot. */
-    struct memory_estimate est;
+    /* The memory check, before a weight page is touched: weights once, KV and compute per slot,
+     * and the batcher's buffers for n_slots rows (its own cache is never written, so never paged in). */
+    struct memory_estimate est, bat;
     memory_estimate(hp, em->m->weight_bytes, em->n_ctx, em->n_batch, KV_F16, &est);
-    uint64_t need = est.weights + (uint64_t)n_slots * (est.kv + est.compute);
+    memory_estimate(hp, em->m->weight_bytes, em->n_ctx, n_slots < em->n_ctx ? n_slots : em->n_ctx, KV_F16, &bat);
+    uint64_t need = est.weights + (uint64_t)n_slots * (est.kv + est.compute) + bat.compute;
     uint64_t avail = memory_available();
     if (avail && need > avail) {
         char a[32], b[32], c[32];
@@ -88,6 +96,8 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
         return NULL;
     }
     if (!(em->tok = tokenizer_load(em->m->meta)))
+        goto fail;
+    if (!(em->batch = batch_new(em->m, em->n_ctx, n_slots, engine_n_threads)))
         goto fail;
     if (template_path) {
         if (!(tmpl_text = read_file(template_path, NULL)))
@@ -142,7 +152,8 @@ static void *eng_slot_new(void *model, int *status)
         return NULL;
     }
     struct session_config c = { .model = em->m, .state = s->fs, .tok = em->tok,
-                                .render = em->tmpl ? render : NULL, .render_ctx = s };
+                                .render = em->tmpl ? render : NULL, .render_ctx = s,
+                                .step = batch_step, .step_ctx = em->batch };
     if (!(s->sess = session_new(&c))) {
         eng_slot_free(s);
         return NULL;
@@ -158,6 +169,8 @@ static void *eng_slot_new(void *model, int *status)
 struct relay {
     gen_text_fn cb;
     void *ctx;
+    struct batcher *batch;
+    int joined;                    /* in the batcher's generation phase */
     char pend[2][4];
     size_t n_pend[2];
 };
@@ -194,6 +207,15 @@ static int relay_text(void *ud, enum reasoning_part part, const char *text, size
     return rc;
 }
 
+/* The prompt is evaluated: from now on this slot's steps are batched. */
+static void relay_prompt_done(void *ud, int starts_in_reasoning)
+{
+    struct relay *r = ud;
+    (void)starts_in_reasoning;
+    batch_join(r->batch);
+    r->joined = 1;
+}
+
 /* What is still held at the end can never be a character: U+FFFD for it. */
 static void relay_flush(struct relay *r)
 {
@@ -228,7 +250,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
 {
     struct eslot *s = slot;
     struct emodel *em = s->em;
-    struct relay relay = { .cb = cb, .ctx = ctx };
+    struct relay relay = { .cb = cb, .ctx = ctx, .batch = em->batch };
     struct session_request rq = { 0 };
     struct session_result r;
     cJSON *msgs = NULL;
@@ -249,6 +271,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
     rq.reserve = 1;
     rq.cancel = cancel;
     rq.on_text = relay_text;
+    rq.on_prompt_done = relay_prompt_done;
     rq.ud = &relay;
 
     if (in->messages) {
@@ -284,6 +307,8 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
         if (rc < 0 && strstr(err_msg(), "context holds"))
             *status = 400;
     }
+    if (relay.joined)
+        batch_leave(em->batch);
     if (rc < 0)
         return -1;
     relay_flush(&relay);
@@ -304,3 +329,9 @@ const struct engine_ops engine_runtime = {
     .slot_free = eng_slot_free,
     .generate = eng_generate,
 };
+
+void engine_runtime_stats(void *model, uint64_t *passes, uint64_t *steps)
+{
+    struct emodel *em = model;
+    batch_stats(em->batch, passes, steps);
+}

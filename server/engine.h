@@ -75,4 +75,9 @@ struct engine_ops {
 /* The runtime's engine (engine.c). */
 extern const struct engine_ops engine_runtime;
 
+/* Of a model engine_runtime loaded: forward passes over the weights its
+ * generation steps took so far, and the sequence-steps they evaluated
+ * (steps / passes is the mean batch). */
+void engine_runtime_stats(void *model, uint64_t *passes, uint64_t *steps);
+
 #endif
