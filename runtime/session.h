@@ -39,9 +39,10 @@
  * that does not fit even then is an error.
  *
  * One session serves one conversation at a time (not thread-safe); serve
- * keeps one per loaded model and takes turns, and the longest-common-prefix
- * reuse makes switching between clients' conversations cost only the tokens
- * that differ.
+ * keeps one per slot, and the longest-common-prefix reuse makes switching
+ * between clients' conversations cost only the tokens that differ. Its
+ * slots' sessions share one step function (session_config.step) that
+ * evaluates their generated tokens together in one forward_multi pass.
  */
 #ifndef RUNTIME_SESSION_H
 #define RUNTIME_SESSION_H

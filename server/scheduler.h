@@ -6,8 +6,10 @@
  * 503 and the reason). Each loaded model has --parallel slots: one KV cache
  * and one worker thread each, all sharing the mapped weights. Requests wait
  * in one FIFO queue per model and a slot takes the next one as soon as it is
- * free, so sequences start and end independently (continuous batching at
- * the request level). A model nobody used for --keep-alive is unloaded.
+ * free, so sequences start and end independently; the engine batches the
+ * generating slots' tokens into one pass over the weights (server/batch.h),
+ * so that is continuous batching. A model nobody used for --keep-alive is
+ * unloaded.
  */
 #ifndef SERVER_SCHEDULER_H
 #define SERVER_SCHEDULER_H
