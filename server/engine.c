@@ -322,16 +322,17 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
     return 0;
 }
 
+void engine_runtime_stats(void *model, uint64_t *passes, uint64_t *steps)
+{
+    struct emodel *em = model;
+    batch_stats(em->batch, passes, steps);
+}
+
 const struct engine_ops engine_runtime = {
     .load = eng_load,
     .unload = eng_unload,
     .slot_new = eng_slot_new,
     .slot_free = eng_slot_free,
     .generate = eng_generate,
+    .stats = engine_runtime_stats,
 };
-
-void engine_runtime_stats(void *model, uint64_t *passes, uint64_t *steps)
-{
-    struct emodel *em = model;
-    batch_stats(em->batch, passes, steps);
-}

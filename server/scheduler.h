@@ -66,6 +66,7 @@ struct sched_loaded {
     uint64_t mem_bytes;
     int n_ctx, n_slots, n_active, n_queued;
     uint64_t n_requests, n_generated;  /* requests served and tokens generated since loaded */
+    uint64_t batch_passes, batch_steps; /* generation passes over the weights, sequence-steps in them */
     int64_t loaded_at, expires_at;     /* unix ms; expires_at -1: never, 0: busy */
 };
 /* Snapshot of the loaded models; *out malloc'd. */
