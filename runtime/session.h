@@ -41,8 +41,8 @@
  * One session serves one conversation at a time (not thread-safe); serve
  * keeps one per slot, and the longest-common-prefix reuse makes switching
  * between clients' conversations cost only the tokens that differ. Its
- * slots' sessions share one step function (session_config.step) that
- * evaluates their generated tokens together in one forward_multi pass.
+ * slots' sessions share one evaluation function (session_config.eval) that
+ * evaluates their tokens together in one forward_multi pass.
  */
 #ifndef RUNTIME_SESSION_H
 #define RUNTIME_SESSION_H
@@ -74,14 +74,14 @@ struct session_config {
     session_render_fn render;            /* NULL: session_chat is refused (session_complete works) */
     void *render_ctx;
     /*
-     * Evaluates each generated token (the prompt always goes through
-     * forward() on state): token at pos into state's cache, its logits into
-     * logits (n_vocab). A server batching several sessions into one
-     * forward_multi pass sets it; NULL: forward() on state. 0, or -1 with
-     * err set.
+     * Evaluates tokens[0..n-1] at positions pos.. into state's cache, the
+     * logits of the last one into logits (n_vocab; NULL: none wanted): prompt
+     * batches and each generated token. A server batching several sessions
+     * into one forward_multi pass sets it; NULL: forward() on state. 0, or
+     * -1 with err set.
      */
-    int (*step)(void *ctx, struct forward_state *state, int32_t token, int pos, float *logits);
-    void *step_ctx;
+    int (*eval)(void *ctx, struct forward_state *state, const int32_t *tokens, int n, int pos, float *logits);
+    void *eval_ctx;
 };
 
 enum session_stop {

@@ -1,14 +1,15 @@
 /*
  * batch.c - one thread per loaded model running forward_multi over every
- * sequence that waits for a step (see batch.h).
+ * sequence that waits for an evaluation (see batch.h).
  *
- * The waiting steps are slots in an array under one mutex. The thread takes
- * all of them when their count reaches the number of sequences that joined
- * (a sequence that is sampling or streaming text is not left behind: it is
- * at most one sampling away), runs the pass without the lock, and wakes the
- * waiters. A joined sequence that is slow to hand in its step (a client's
- * callback) only delays the others by a bounded wait: after WAIT_MS the
- * pass goes with those that are there.
+ * The waiting evaluations are entries in an array under one mutex. The
+ * thread starts a pass when the generation steps waiting number the
+ * sequences that joined (a sequence that is sampling or streaming text is
+ * not left behind: it is at most one sampling away), takes every step and
+ * then prompt batches in arrival order as long as the pass's rows allow,
+ * runs the pass without the lock, and wakes the waiters. A joined sequence
+ * slow to hand in its step (a client's callback) only delays the others by
+ * a bounded wait: after WAIT_MS the pass goes with those that are there.
  */
 #include "batch.h"
 
@@ -26,9 +27,10 @@
 
 struct pending {
     struct forward_state *state;
-    int32_t token;
-    int pos;
+    const int32_t *tokens;
+    int n, pos;
     float *logits;
+    int step;                       /* a generation step of a joined sequence */
     int done, rc;
     char err[256];
 };
@@ -39,7 +41,7 @@ struct batcher {
     pthread_mutex_t mu;
     pthread_cond_t submitted, finished;
     struct pending **wait;          /* [max_seqs] steps waiting for the next pass */
-    int n_wait;
+    int n_wait, n_wait_steps;
     int n_joined;                   /* sequences in the generation phase */
     int quit;
     uint64_t passes, steps;
@@ -71,19 +73,33 @@ static void *batch_main(void *arg)
         /* the others of this step are sampling their token: give them the time */
         struct timespec ts;
         deadline(&ts, WAIT_MS);
-        while (!b->quit && b->n_wait < b->n_joined)
+        while (!b->quit && b->n_wait_steps < b->n_joined)
             if (pthread_cond_timedwait(&b->submitted, &b->mu, &ts) == ETIMEDOUT)
                 break;
-        int n = b->n_wait;
-        memcpy(mine, b->wait, (size_t)n * sizeof *mine);
-        b->n_wait = 0;
+        /* the steps first (one row each), then prompt batches while they fit */
+        int n = 0, rows = 0, left = 0;
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < b->n_wait; i++) {
+                struct pending *p = b->wait[i];
+                if (!p || p->step != !pass || rows + p->n > b->work->n_batch)
+                    continue;
+                mine[n++] = p;
+                rows += p->n;
+                b->n_wait_steps -= p->step;
+                b->wait[i] = NULL;
+            }
+        for (int i = 0; i < b->n_wait; i++)
+            if (b->wait[i])
+                b->wait[left++] = b->wait[i];
+        b->n_wait = left;
         pthread_mutex_unlock(&b->mu);
 
         int rc = -1;
         char err[256] = "out of memory";
         if (mine && seqs) {
             for (int i = 0; i < n; i++)
-                seqs[i] = (struct forward_seq){ mine[i]->state, &mine[i]->token, 1, mine[i]->pos, 0, mine[i]->logits };
+                seqs[i] = (struct forward_seq){ mine[i]->state, mine[i]->tokens, mine[i]->n, mine[i]->pos,
+                                                mine[i]->logits ? mine[i]->n - 1 : mine[i]->n, mine[i]->logits };
             rc = forward_multi(b->work, seqs, n);
             if (rc < 0)
                 snprintf(err, sizeof err, "%s", err_msg());
@@ -106,7 +122,7 @@ static void *batch_main(void *arg)
     return NULL;
 }
 
-struct batcher *batch_new(const struct model *m, int n_ctx, int max_seqs, int n_threads)
+struct batcher *batch_new(const struct model *m, int n_ctx, int n_batch, int max_seqs, int n_threads)
 {
     struct batcher *b = calloc(1, sizeof *b);
     if (!b || !(b->wait = calloc((size_t)(max_seqs > 0 ? max_seqs : 1), sizeof *b->wait))) {
@@ -114,7 +130,7 @@ struct batcher *batch_new(const struct model *m, int n_ctx, int max_seqs, int n_
         return err_set("out of memory"), NULL;
     }
     b->max_seqs = max_seqs > 0 ? max_seqs : 1;
-    if (!(b->work = forward_state_new(m, n_ctx, b->max_seqs, KV_F16)) ||
+    if (!(b->work = forward_state_new(m, n_ctx, n_batch + b->max_seqs, KV_F16)) ||
         forward_state_set_threads(b->work, n_threads) < 0) {
         forward_state_free(b->work);
         free(b->wait);
@@ -169,16 +185,19 @@ void batch_leave(struct batcher *b)
     pthread_mutex_unlock(&b->mu);
 }
 
-int batch_step(void *ctx, struct forward_state *state, int32_t token, int pos, float *logits)
+int batch_eval(struct batcher *b, int joined, struct forward_state *state, const int32_t *tokens, int n, int pos,
+               float *logits)
 {
-    struct batcher *b = ctx;
-    struct pending p = { .state = state, .token = token, .pos = pos, .logits = logits };
+    struct pending p = { .state = state, .tokens = tokens, .n = n, .pos = pos, .logits = logits, .step = joined };
     pthread_mutex_lock(&b->mu);
-    if (b->n_wait >= b->max_seqs || b->quit) {
+    if (b->n_wait >= b->max_seqs || b->quit || n < 1 || n > b->work->n_batch) {
         pthread_mutex_unlock(&b->mu);
-        return err_set(b->quit ? "the model is being unloaded" : "more sequences than the batcher was made for");
+        return err_set(b->quit                    ? "the model is being unloaded"
+                       : b->n_wait >= b->max_seqs ? "more sequences than the batcher was made for"
+                                                  : "%d tokens are more than a batch of the batcher", n);
     }
     b->wait[b->n_wait++] = &p;
+    b->n_wait_steps += p.step;
     pthread_cond_signal(&b->submitted);
     while (!p.done)
         pthread_cond_wait(&b->finished, &b->mu);

@@ -1,15 +1,17 @@
 /*
- * batch.h - continuous batching of generation steps for one loaded model.
+ * batch.h - continuous batching of the evaluations of one loaded model.
  *
- * Every slot generating for the model hands its next token to the batcher
- * (batch_step, as its session's step function) and waits; the batcher's own
- * thread evaluates every waiting sequence together in ONE forward_multi pass
- * over the weights, so N concurrent generations stream the weights once per
- * token instead of N times. A pass starts as soon as every sequence in the
+ * Every slot of the model hands what it must evaluate - a batch of its
+ * prompt, or its next generated token - to the batcher (batch_eval, from
+ * its session's eval function) and waits; the batcher's own thread
+ * evaluates every waiting sequence together in ONE forward_multi pass over
+ * the weights, so N concurrent generations stream the weights once per
+ * token instead of N times, and a prompt is evaluated in the same pass as
+ * the others' next tokens. A pass starts as soon as every sequence in the
  * generation phase has handed in its token: a sequence joins (batch_join)
  * once its prompt is evaluated and leaves (batch_leave) when its generation
  * ends - finished, stopped or cancelled - so sequences come and go between
- * passes. The prompts are evaluated by each slot on its own state.
+ * passes.
  *
  * Each sequence keeps its own KV cache; forward_multi gives each the logits
  * forward() would give it alone, so batched greedy output equals solo output.
@@ -24,20 +26,25 @@ struct model;
 
 struct batcher;
 
-/* For up to max_seqs sequences of model m, n_ctx positions each, computing on
- * n_threads threads (0: the physical cores). NULL with err set. */
-struct batcher *batch_new(const struct model *m, int n_ctx, int max_seqs, int n_threads);
+/* For up to max_seqs sequences of model m, n_ctx positions each, prompt
+ * batches of up to n_batch tokens, computing on n_threads threads (0: the
+ * physical cores). NULL with err set. */
+struct batcher *batch_new(const struct model *m, int n_ctx, int n_batch, int max_seqs, int n_threads);
 void batch_free(struct batcher *b);
 
 /* A sequence enters / leaves the generation phase. */
 void batch_join(struct batcher *b);
 void batch_leave(struct batcher *b);
 
-/* A session's step function (session_config.step with step_ctx = b): blocks
- * until the pass that evaluates token is done. 0, or -1 with err set. */
-int batch_step(void *b, struct forward_state *state, int32_t token, int pos, float *logits);
+/* tokens[0..n-1] at pos.. into state's cache, the last one's logits into
+ * logits (NULL: none), as a session's eval function does (session.h);
+ * joined: a generation step of a sequence that joined. Blocks until the pass
+ * that evaluates them is done. 0, or -1 with err set. */
+int batch_eval(struct batcher *b, int joined, struct forward_state *state, const int32_t *tokens, int n, int pos,
+               float *logits);
 
-/* Passes over the weights so far, and the sequence-steps they evaluated. */
+/* Passes over the weights so far, and the sequence entries they evaluated
+ * (a generation step or a prompt batch each). */
 void batch_stats(struct batcher *b, uint64_t *passes, uint64_t *steps);
 
 #endif

@@ -3,10 +3,12 @@
  * mapped model and tokenizer per loaded model, one forward state (KV cache)
  * and one session per slot. Generation is runtime/session.h's, the same
  * loop as `model run`: KV reuse by longest common prefix, stop strings,
- * end-of-generation tokens, R1's reasoning split, cancellation. Each slot
- * evaluates its prompt on its own state; its generated tokens go through the
- * model's batcher (batch.h), which evaluates the steps of every generating
- * slot in one forward_multi pass over the weights (continuous batching).
+ * end-of-generation tokens, R1's reasoning split, cancellation. The slots'
+ * sessions evaluate through the model's batcher (batch.h), which evaluates
+ * the next token of every generating slot, and the prompt batches waiting,
+ * in one forward_multi pass over the weights (continuous batching): a
+ * slot's state holds its KV cache, the batcher's the activations and
+ * threads.
  */
 #include "engine.h"
 
@@ -45,6 +47,7 @@ struct eslot {
     struct forward_state *fs;
     struct session *sess;
     const cJSON *tools;            /* of the request being rendered */
+    int joined;                    /* generating: its evaluations are the batcher's steps */
 };
 
 static void eng_unload(void *p)
@@ -78,10 +81,12 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
     em->n_batch = em->n_ctx < DEFAULT_BATCH ? em->n_ctx : DEFAULT_BATCH;
 
     /* The memory check, before a weight page is touched: weights once, KV and compute per slot,
-     * and the batcher's buffers for n_slots rows (its own cache is never written, so never paged in). */
+     * and the batcher's buffers for a prompt batch and a step per slot (its own cache is never
+     * written, so never paged in). */
     struct memory_estimate est, bat;
+    int bat_rows = em->n_batch + n_slots < em->n_ctx ? em->n_batch + n_slots : em->n_ctx;
     memory_estimate(hp, em->m->weight_bytes, em->n_ctx, em->n_batch, KV_F16, &est);
-    memory_estimate(hp, em->m->weight_bytes, em->n_ctx, n_slots < em->n_ctx ? n_slots : em->n_ctx, KV_F16, &bat);
+    memory_estimate(hp, em->m->weight_bytes, em->n_ctx, bat_rows, KV_F16, &bat);
     uint64_t need = est.weights + (uint64_t)n_slots * (est.kv + est.compute) + bat.compute;
     uint64_t avail = memory_available();
     if (avail && need > avail) {
@@ -97,7 +102,7 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
     }
     if (!(em->tok = tokenizer_load(em->m->meta)))
         goto fail;
-    if (!(em->batch = batch_new(em->m, em->n_ctx, n_slots, engine_n_threads)))
+    if (!(em->batch = batch_new(em->m, em->n_ctx, em->n_batch, n_slots, engine_n_threads)))
         goto fail;
     if (template_path) {
         if (!(tmpl_text = read_file(template_path, NULL)))
@@ -127,6 +132,12 @@ static int render(void *ctx, const cJSON *messages, int add_generation_prompt, c
     return chat_tmpl_render(s->em->tmpl, messages, s->tools, add_generation_prompt, out);
 }
 
+static int eval(void *ctx, struct forward_state *state, const int32_t *tokens, int n, int pos, float *logits)
+{
+    struct eslot *s = ctx;
+    return batch_eval(s->em->batch, s->joined, state, tokens, n, pos, logits);
+}
+
 static void eng_slot_free(void *p)
 {
     struct eslot *s = p;
@@ -145,15 +156,14 @@ static void *eng_slot_new(void *model, int *status)
     if (!s)
         return err_set("out of memory"), NULL;
     s->em = em;
-    if (!(s->fs = forward_state_new(em->m, em->n_ctx, em->n_batch, KV_F16)) ||
-        forward_state_set_threads(s->fs, engine_n_threads)) {
-        forward_state_free(s->fs);
+    /* only its cache is used (the batcher computes): no threads of its own */
+    if (!(s->fs = forward_state_new(em->m, em->n_ctx, em->n_batch, KV_F16))) {
         free(s);
         return NULL;
     }
     struct session_config c = { .model = em->m, .state = s->fs, .tok = em->tok,
                                 .render = em->tmpl ? render : NULL, .render_ctx = s,
-                                .step = batch_step, .step_ctx = em->batch };
+                                .eval = eval, .eval_ctx = s };
     if (!(s->sess = session_new(&c))) {
         eng_slot_free(s);
         return NULL;
@@ -169,8 +179,7 @@ static void *eng_slot_new(void *model, int *status)
 struct relay {
     gen_text_fn cb;
     void *ctx;
-    struct batcher *batch;
-    int joined;                    /* in the batcher's generation phase */
+    struct eslot *slot;
     char pend[2][4];
     size_t n_pend[2];
 };
@@ -212,8 +221,8 @@ static void relay_prompt_done(void *ud, int starts_in_reasoning)
 {
     struct relay *r = ud;
     (void)starts_in_reasoning;
-    batch_join(r->batch);
-    r->joined = 1;
+    batch_join(r->slot->em->batch);
+    r->slot->joined = 1;
 }
 
 /* What is still held at the end can never be a character: U+FFFD for it. */
@@ -250,7 +259,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
 {
     struct eslot *s = slot;
     struct emodel *em = s->em;
-    struct relay relay = { .cb = cb, .ctx = ctx, .batch = em->batch };
+    struct relay relay = { .cb = cb, .ctx = ctx, .slot = s };
     struct session_request rq = { 0 };
     struct session_result r;
     cJSON *msgs = NULL;
@@ -307,8 +316,10 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
         if (rc < 0 && strstr(err_msg(), "context holds"))
             *status = 400;
     }
-    if (relay.joined)
+    if (s->joined) {
+        s->joined = 0;
         batch_leave(em->batch);
+    }
     if (rc < 0)
         return -1;
     relay_flush(&relay);
