@@ -31,7 +31,7 @@
 #define DEFAULT_BATCH 512
 
 int engine_n_ctx = 0; /* 0: min(DEFAULT_CTX, the training context); `serve --ctx-size` */
-int engine_n_threads = 0; /* threads of each slot's forward pass; 0: the physical cores; `serve --threads` */
+int engine_n_threads = 0; /* threads of each model's batcher; 0: the physical cores; `serve --threads` */
 
 struct emodel {
     struct model *m;
