@@ -98,7 +98,7 @@ fi
 c "$URL/api/ps" >"$TMP/ps0.json"
 pids=()
 for i in 1 2 3 4; do
-    c "$URL/v1/completions" -d "{\"model\":\"$NAME\",\"prompt\":\"Story $i:\",\"max_tokens\":24,\"temperature\":0}" \
+    c "$URL/v1/completions" -d "{\"model\":\"$NAME\",\"prompt\":\"Story $i:\",\"max_tokens\":64,\"temperature\":0}" \
         >"$TMP/batch$i.json" &
     pids+=($!)
 done
@@ -108,7 +108,7 @@ expect_output "4 concurrent requests are generated in shared passes (steps > 1.5
 import json, sys
 a, b = (json.load(open(f))["models"][0] for f in sys.argv[1:])
 passes, steps = b["batch_passes"] - a["batch_passes"], b["batch_steps"] - a["batch_steps"]
-print("4 requests of 24 tokens:", steps, "steps in", passes, "passes")
+print("4 requests of 64 tokens:", steps, "steps in", passes, "passes")
 sys.exit(0 if passes > 0 and 2 * steps > 3 * passes else 1)' "$TMP/ps0.json" "$TMP/ps.json"
 
 # --- model ps / model unload ---------------------------------------------------------------
