@@ -40,7 +40,9 @@ struct batcher {
     int max_seqs;
     pthread_mutex_t mu;
     pthread_cond_t submitted, finished;
-    struct pending **wait;          /* [max_seqs] steps waiting for the next pass */
+    struct pending **wait;          /* [max_seqs] evaluations waiting for the next pass */
+    struct pending **mine;          /* [max_seqs] the batcher thread's: those of the pass running */
+    struct forward_seq *seqs;       /* [max_seqs] */
     int n_wait, n_wait_steps;
     int n_joined;                   /* sequences in the generation phase */
     int quit;
@@ -61,8 +63,8 @@ static void deadline(struct timespec *ts, int ms)
 static void *batch_main(void *arg)
 {
     struct batcher *b = arg;
-    struct pending **mine = calloc((size_t)b->max_seqs, sizeof *mine);
-    struct forward_seq *seqs = calloc((size_t)b->max_seqs, sizeof *seqs);
+    struct pending **mine = b->mine;
+    struct forward_seq *seqs = b->seqs;
 
     pthread_mutex_lock(&b->mu);
     for (;;) {
@@ -78,10 +80,10 @@ static void *batch_main(void *arg)
                 break;
         /* the steps first (one row each), then prompt batches while they fit */
         int n = 0, rows = 0, left = 0;
-        for (int pass = 0; pass < 2; pass++)
+        for (int round = 0; round < 2; round++)
             for (int i = 0; i < b->n_wait; i++) {
                 struct pending *p = b->wait[i];
-                if (!p || p->step != !pass || rows + p->n > b->work->n_batch)
+                if (!p || p->step != !round || rows + p->n > b->work->n_batch)
                     continue;
                 mine[n++] = p;
                 rows += p->n;
@@ -94,16 +96,13 @@ static void *batch_main(void *arg)
         b->n_wait = left;
         pthread_mutex_unlock(&b->mu);
 
-        int rc = -1;
-        char err[256] = "out of memory";
-        if (mine && seqs) {
-            for (int i = 0; i < n; i++)
-                seqs[i] = (struct forward_seq){ mine[i]->state, mine[i]->tokens, mine[i]->n, mine[i]->pos,
-                                                mine[i]->logits ? mine[i]->n - 1 : mine[i]->n, mine[i]->logits };
-            rc = forward_multi(b->work, seqs, n);
-            if (rc < 0)
-                snprintf(err, sizeof err, "%s", err_msg());
-        }
+        char err[256] = "";
+        for (int i = 0; i < n; i++)
+            seqs[i] = (struct forward_seq){ mine[i]->state, mine[i]->tokens, mine[i]->n, mine[i]->pos,
+                                            mine[i]->logits ? mine[i]->n - 1 : mine[i]->n, mine[i]->logits };
+        int rc = forward_multi(b->work, seqs, n);
+        if (rc < 0)
+            snprintf(err, sizeof err, "%s", err_msg());
 
         pthread_mutex_lock(&b->mu);
         b->passes++;
@@ -117,24 +116,34 @@ static void *batch_main(void *arg)
         pthread_cond_broadcast(&b->finished);
     }
     pthread_mutex_unlock(&b->mu);
-    free(mine);
-    free(seqs);
     return NULL;
+}
+
+/* The memory of a batcher whose thread is not running. */
+static void batch_release(struct batcher *b)
+{
+    if (!b)
+        return;
+    forward_state_free(b->work);
+    free(b->wait);
+    free(b->mine);
+    free(b->seqs);
+    free(b);
 }
 
 struct batcher *batch_new(const struct model *m, int n_ctx, int n_batch, int max_seqs, int n_threads)
 {
     struct batcher *b = calloc(1, sizeof *b);
-    if (!b || !(b->wait = calloc((size_t)(max_seqs > 0 ? max_seqs : 1), sizeof *b->wait))) {
-        free(b);
+    size_t k = (size_t)(max_seqs > 0 ? max_seqs : 1);
+    if (!b || !(b->wait = calloc(k, sizeof *b->wait)) || !(b->mine = calloc(k, sizeof *b->mine)) ||
+        !(b->seqs = calloc(k, sizeof *b->seqs))) {
+        batch_release(b);
         return err_set("out of memory"), NULL;
     }
-    b->max_seqs = max_seqs > 0 ? max_seqs : 1;
+    b->max_seqs = (int)k;
     if (!(b->work = forward_state_new(m, n_ctx, n_batch + b->max_seqs, KV_F16)) ||
         forward_state_set_threads(b->work, n_threads) < 0) {
-        forward_state_free(b->work);
-        free(b->wait);
-        free(b);
+        batch_release(b);
         return NULL;
     }
     pthread_mutex_init(&b->mu, NULL);
@@ -144,9 +153,7 @@ struct batcher *batch_new(const struct model *m, int n_ctx, int n_batch, int max
         pthread_mutex_destroy(&b->mu);
         pthread_cond_destroy(&b->submitted);
         pthread_cond_destroy(&b->finished);
-        forward_state_free(b->work);
-        free(b->wait);
-        free(b);
+        batch_release(b);
         return err_set("cannot start the batching thread"), NULL;
     }
     return b;
@@ -164,9 +171,7 @@ void batch_free(struct batcher *b)
     pthread_mutex_destroy(&b->mu);
     pthread_cond_destroy(&b->submitted);
     pthread_cond_destroy(&b->finished);
-    forward_state_free(b->work);
-    free(b->wait);
-    free(b);
+    batch_release(b);
 }
 
 void batch_join(struct batcher *b)
