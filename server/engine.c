@@ -39,7 +39,7 @@ struct emodel {
     struct chat_tmpl *tmpl;        /* the model's chat template, or the runtime's default */
     struct gen_params defaults;    /* the family's sampling defaults */
     int n_ctx, n_batch;
-    struct batcher *batch;         /* the generation steps of every slot */
+    struct batcher *batch;         /* evaluates every slot's tokens, batched */
 };
 
 struct eslot {
