@@ -32,7 +32,7 @@ int cmd_serve(int argc, const char **argv)
                    "unload a model idle this long (default 5m; 0 at once, -1 never)"),
         OPT_INT(0, "parallel", &parallel, "N", "requests each model serves at once, one KV cache each (default 1)"),
         OPT_INT('c', "ctx-size", &ctx_size, "N", "context tokens per request slot (default min(4096, the model's))"),
-        OPT_INT('t', "threads", &threads, "N", "threads of each slot (default: the physical cores)"),
+        OPT_INT('t', "threads", &threads, "N", "threads of each model's batched computation (default: the physical cores)"),
         OPT_INT64(0, "max-body", &max_body, "BYTES", "refuse request bodies larger than this (default 16M)"),
         OPT_END(),
     };

@@ -31,6 +31,8 @@ struct session {
     const struct tokenizer *tok;
     session_render_fn render;
     void *render_ctx;
+    int (*eval)(void *ctx, struct forward_state *state, const int32_t *tokens, int n, int pos, float *logits);
+    void *eval_ctx;
     int32_t *cache;          /* n_ctx ids: what the KV cache holds */
     int n_cache;
     float *logits;           /* n_vocab */
@@ -180,6 +182,8 @@ struct session *session_new(const struct session_config *c)
     s->tok = c->tok;
     s->render = c->render;
     s->render_ctx = c->render_ctx;
+    s->eval = c->eval;
+    s->eval_ctx = c->eval_ctx;
     s->logits = malloc((size_t)c->model->hp.n_vocab * sizeof *s->logits);
     if (!s->logits) {
         err_errno("out of memory");
@@ -295,6 +299,14 @@ static int tokenize(struct session *s, const char *text, int32_t **ids, int *n)
     return 0;
 }
 
+/* tokens[0..n-1] at pos.. into the cache; logits (NULL: none) of the last one. */
+static int eval(struct session *s, const int32_t *tokens, int n, int pos, float *logits)
+{
+    if (s->eval)
+        return s->eval(s->eval_ctx, s->state, tokens, n, pos, logits);
+    return forward(s->state, tokens, n, pos, logits ? n - 1 : n, logits);
+}
+
 /* Evaluate ids[from..n-1] at their positions; logits of the last one. */
 static int eval_prompt(struct session *s, const int32_t *ids, int from, int n, const struct session_request *rq,
                        int *interrupted)
@@ -308,7 +320,7 @@ static int eval_prompt(struct session *s, const int32_t *ids, int from, int n, c
         }
         int m = n - i < batch ? n - i : batch;
         int last = i + m == n;
-        if (forward(s->state, ids + i, m, i, last ? m - 1 : m, last ? s->logits : NULL) < 0) {
+        if (eval(s, ids + i, m, i, last ? s->logits : NULL) < 0) {
             s->n_cache = i < s->n_cache ? i : s->n_cache;
             return -1;
         }
@@ -410,7 +422,7 @@ static int run_turn(struct session *s, const char *prompt, int32_t *ids, int n, 
             break;
         }
         int32_t t32 = tok;
-        if (forward(s->state, &t32, 1, s->n_cache, 0, s->logits) < 0)
+        if (eval(s, &t32, 1, s->n_cache, s->logits) < 0)
             goto out;
         s->cache[s->n_cache++] = t32;
         s->evaluated++;

@@ -39,9 +39,10 @@
  * that does not fit even then is an error.
  *
  * One session serves one conversation at a time (not thread-safe); serve
- * keeps one per loaded model and takes turns, and the longest-common-prefix
- * reuse makes switching between clients' conversations cost only the tokens
- * that differ.
+ * keeps one per slot, and the longest-common-prefix reuse makes switching
+ * between clients' conversations cost only the tokens that differ. Its
+ * slots' sessions share one evaluation function (session_config.eval) that
+ * evaluates their tokens together in one forward_multi pass.
  */
 #ifndef RUNTIME_SESSION_H
 #define RUNTIME_SESSION_H
@@ -72,6 +73,15 @@ struct session_config {
     const struct tokenizer *tok;         /* borrowed */
     session_render_fn render;            /* NULL: session_chat is refused (session_complete works) */
     void *render_ctx;
+    /*
+     * Evaluates tokens[0..n-1] at positions pos.. into state's cache, the
+     * logits of the last one into logits (n_vocab; NULL: none wanted): prompt
+     * batches and each generated token. A server batching several sessions
+     * into one forward_multi pass sets it; NULL: forward() on state. 0, or
+     * -1 with err set.
+     */
+    int (*eval)(void *ctx, struct forward_state *state, const int32_t *tokens, int n, int pos, float *logits);
+    void *eval_ctx;
 };
 
 enum session_stop {

@@ -3,7 +3,12 @@
  * mapped model and tokenizer per loaded model, one forward state (KV cache)
  * and one session per slot. Generation is runtime/session.h's, the same
  * loop as `model run`: KV reuse by longest common prefix, stop strings,
- * end-of-generation tokens, R1's reasoning split, cancellation.
+ * end-of-generation tokens, R1's reasoning split, cancellation. The slots'
+ * sessions evaluate through the model's batcher (batch.h), which evaluates
+ * the next token of every generating slot, and the prompt batches waiting,
+ * in one forward_multi pass over the weights (continuous batching): a
+ * slot's state holds its KV cache, the batcher's the activations and
+ * threads.
  */
 #include "engine.h"
 
@@ -18,6 +23,7 @@
 #include "../runtime/model.h"
 #include "../runtime/session.h"
 #include "../runtime/tokenizer.h"
+#include "batch.h"
 #include "template.h"
 #include "../common/readfile.h"
 
@@ -25,7 +31,7 @@
 #define DEFAULT_BATCH 512
 
 int engine_n_ctx = 0; /* 0: min(DEFAULT_CTX, the training context); `serve --ctx-size` */
-int engine_n_threads = 0; /* threads of each slot's forward pass; 0: the physical cores; `serve --threads` */
+int engine_n_threads = 0; /* threads of each model's batcher; 0: the physical cores; `serve --threads` */
 
 struct emodel {
     struct model *m;
@@ -33,6 +39,7 @@ struct emodel {
     struct chat_tmpl *tmpl;        /* the model's chat template, or the runtime's default */
     struct gen_params defaults;    /* the family's sampling defaults */
     int n_ctx, n_batch;
+    struct batcher *batch;         /* evaluates every slot's tokens, batched */
 };
 
 struct eslot {
@@ -40,6 +47,7 @@ struct eslot {
     struct forward_state *fs;
     struct session *sess;
     const cJSON *tools;            /* of the request being rendered */
+    int joined;                    /* generating: its evaluations are the batcher's steps */
 };
 
 static void eng_unload(void *p)
@@ -47,6 +55,7 @@ static void eng_unload(void *p)
     struct emodel *em = p;
     if (!em)
         return;
+    batch_free(em->batch);
     chat_tmpl_free(em->tmpl);
     tokenizer_free(em->tok);
     model_free(em->m);
@@ -71,10 +80,14 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
         em->n_ctx = (int)hp->n_ctx_train;
     em->n_batch = em->n_ctx < DEFAULT_BATCH ? em->n_ctx : DEFAULT_BATCH;
 
-    /* The memory check, before a weight page is touched: weights once, KV and compute per slot. */
-    struct memory_estimate est;
+    /* The memory check, before a weight page is touched: weights once, KV and compute per slot,
+     * and the batcher's buffers for a prompt batch and a step per slot (its own cache is never
+     * written, so never paged in). */
+    struct memory_estimate est, bat;
+    int bat_rows = em->n_batch + n_slots < em->n_ctx ? em->n_batch + n_slots : em->n_ctx;
     memory_estimate(hp, em->m->weight_bytes, em->n_ctx, em->n_batch, KV_F16, &est);
-    uint64_t need = est.weights + (uint64_t)n_slots * (est.kv + est.compute);
+    memory_estimate(hp, em->m->weight_bytes, em->n_ctx, bat_rows, KV_F16, &bat);
+    uint64_t need = est.weights + (uint64_t)n_slots * (est.kv + est.compute) + bat.compute;
     uint64_t avail = memory_available();
     if (avail && need > avail) {
         char a[32], b[32], c[32];
@@ -88,6 +101,8 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
         return NULL;
     }
     if (!(em->tok = tokenizer_load(em->m->meta)))
+        goto fail;
+    if (!(em->batch = batch_new(em->m, em->n_ctx, em->n_batch, n_slots, engine_n_threads)))
         goto fail;
     if (template_path) {
         if (!(tmpl_text = read_file(template_path, NULL)))
@@ -117,6 +132,12 @@ static int render(void *ctx, const cJSON *messages, int add_generation_prompt, c
     return chat_tmpl_render(s->em->tmpl, messages, s->tools, add_generation_prompt, out);
 }
 
+static int eval(void *ctx, struct forward_state *state, const int32_t *tokens, int n, int pos, float *logits)
+{
+    struct eslot *s = ctx;
+    return batch_eval(s->em->batch, s->joined, state, tokens, n, pos, logits);
+}
+
 static void eng_slot_free(void *p)
 {
     struct eslot *s = p;
@@ -135,14 +156,14 @@ static void *eng_slot_new(void *model, int *status)
     if (!s)
         return err_set("out of memory"), NULL;
     s->em = em;
-    if (!(s->fs = forward_state_new(em->m, em->n_ctx, em->n_batch, KV_F16)) ||
-        forward_state_set_threads(s->fs, engine_n_threads)) {
-        forward_state_free(s->fs);
+    /* only its cache is used (the batcher computes): no threads of its own */
+    if (!(s->fs = forward_state_new(em->m, em->n_ctx, em->n_batch, KV_F16))) {
         free(s);
         return NULL;
     }
     struct session_config c = { .model = em->m, .state = s->fs, .tok = em->tok,
-                                .render = em->tmpl ? render : NULL, .render_ctx = s };
+                                .render = em->tmpl ? render : NULL, .render_ctx = s,
+                                .eval = eval, .eval_ctx = s };
     if (!(s->sess = session_new(&c))) {
         eng_slot_free(s);
         return NULL;
@@ -158,6 +179,7 @@ static void *eng_slot_new(void *model, int *status)
 struct relay {
     gen_text_fn cb;
     void *ctx;
+    struct eslot *slot;
     char pend[2][4];
     size_t n_pend[2];
 };
@@ -194,6 +216,15 @@ static int relay_text(void *ud, enum reasoning_part part, const char *text, size
     return rc;
 }
 
+/* The prompt is evaluated: from now on this slot's steps are batched. */
+static void relay_prompt_done(void *ud, int starts_in_reasoning)
+{
+    struct relay *r = ud;
+    (void)starts_in_reasoning;
+    batch_join(r->slot->em->batch);
+    r->slot->joined = 1;
+}
+
 /* What is still held at the end can never be a character: U+FFFD for it. */
 static void relay_flush(struct relay *r)
 {
@@ -228,7 +259,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
 {
     struct eslot *s = slot;
     struct emodel *em = s->em;
-    struct relay relay = { .cb = cb, .ctx = ctx };
+    struct relay relay = { .cb = cb, .ctx = ctx, .slot = s };
     struct session_request rq = { 0 };
     struct session_result r;
     cJSON *msgs = NULL;
@@ -249,6 +280,7 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
     rq.reserve = 1;
     rq.cancel = cancel;
     rq.on_text = relay_text;
+    rq.on_prompt_done = relay_prompt_done;
     rq.ud = &relay;
 
     if (in->messages) {
@@ -284,6 +316,10 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
         if (rc < 0 && strstr(err_msg(), "context holds"))
             *status = 400;
     }
+    if (s->joined) {
+        s->joined = 0;
+        batch_leave(em->batch);
+    }
     if (rc < 0)
         return -1;
     relay_flush(&relay);
@@ -297,10 +333,17 @@ static int eng_generate(void *slot, const struct gen_input *in, const struct req
     return 0;
 }
 
+void engine_runtime_stats(void *model, uint64_t *passes, uint64_t *steps)
+{
+    struct emodel *em = model;
+    batch_stats(em->batch, passes, steps);
+}
+
 const struct engine_ops engine_runtime = {
     .load = eng_load,
     .unload = eng_unload,
     .slot_new = eng_slot_new,
     .slot_free = eng_slot_free,
     .generate = eng_generate,
+    .stats = engine_runtime_stats,
 };

@@ -70,9 +70,17 @@ struct engine_ops {
     /* Blocks until done, the callback says stop, or *cancel becomes non-zero. */
     int (*generate)(void *slot, const struct gen_input *in, const struct req_params *p, gen_text_fn cb,
                     void *ctx, volatile sig_atomic_t *cancel, struct gen_result *res, int *status);
+    /* May be NULL: forward passes over the weights the model's generation
+     * steps took, and the sequence-steps they evaluated (batching at work). */
+    void (*stats)(void *model, uint64_t *passes, uint64_t *steps);
 };
 
 /* The runtime's engine (engine.c). */
 extern const struct engine_ops engine_runtime;
+
+/* Of a model engine_runtime loaded: forward passes over the weights its
+ * generation steps took so far, and the sequence-steps they evaluated
+ * (steps / passes is the mean batch). */
+void engine_runtime_stats(void *model, uint64_t *passes, uint64_t *steps);
 
 #endif

@@ -439,6 +439,8 @@ struct http_reply ollama_ps(const struct http_request *r)
         cJSON_AddNumberToObject(m, "queued", v[i].n_queued);
         cJSON_AddNumberToObject(m, "requests", (double)v[i].n_requests);
         cJSON_AddNumberToObject(m, "tokens_generated", (double)v[i].n_generated);
+        cJSON_AddNumberToObject(m, "batch_passes", (double)v[i].batch_passes);
+        cJSON_AddNumberToObject(m, "batch_steps", (double)v[i].batch_steps);
         cJSON_AddItemToArray(arr, m);
     }
     free(v);

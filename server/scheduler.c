@@ -471,6 +471,8 @@ int sched_list(struct scheduler *s, struct sched_loaded **out, int *n)
         v[i].n_queued = l->n_queued;
         v[i].n_requests = l->n_requests;
         v[i].n_generated = l->n_generated;
+        if (s->o.ops->stats)
+            s->o.ops->stats(l->model, &v[i].batch_passes, &v[i].batch_steps);
         v[i].loaded_at = l->loaded_at;
         int64_t keep = keep_alive_of(s, l);
         v[i].expires_at = keep < 0 ? -1 : (l->n_active || l->n_queued) ? 0 : l->last_used + keep;

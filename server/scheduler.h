@@ -6,8 +6,10 @@
  * 503 and the reason). Each loaded model has --parallel slots: one KV cache
  * and one worker thread each, all sharing the mapped weights. Requests wait
  * in one FIFO queue per model and a slot takes the next one as soon as it is
- * free, so sequences start and end independently (continuous batching at
- * the request level). A model nobody used for --keep-alive is unloaded.
+ * free, so sequences start and end independently; the engine batches the
+ * generating slots' tokens into one pass over the weights (server/batch.h),
+ * so that is continuous batching. A model nobody used for --keep-alive is
+ * unloaded.
  */
 #ifndef SERVER_SCHEDULER_H
 #define SERVER_SCHEDULER_H
@@ -64,6 +66,7 @@ struct sched_loaded {
     uint64_t mem_bytes;
     int n_ctx, n_slots, n_active, n_queued;
     uint64_t n_requests, n_generated;  /* requests served and tokens generated since loaded */
+    uint64_t batch_passes, batch_steps; /* generation passes over the weights, sequence-steps in them */
     int64_t loaded_at, expires_at;     /* unix ms; expires_at -1: never, 0: busy */
 };
 /* Snapshot of the loaded models; *out malloc'd. */

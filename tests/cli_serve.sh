@@ -3,7 +3,9 @@
 # OpenAI client from npm (tests/serve/client.mjs: chat, streaming, tools and
 # role:tool messages, 8 concurrent greedy streams equal to their solo runs, a
 # client leaving mid-stream), curl for the Ollama endpoints and the errors,
-# `model ps` and `model unload` through MODEL_HOST. Loopback, a free port.
+# 4 concurrent requests sharing passes over the weights (continuous batching,
+# counted in /api/ps), `model ps` and `model unload` through MODEL_HOST.
+# Loopback, a free port.
 #
 # The server runs under $MODEL (the sanitizer build) unless SERVE_MODEL names
 # another binary; the load check (8 concurrent streams) takes a few seconds
@@ -91,6 +93,23 @@ else
         check "openai client: $t" timeout 300 node tests/serve/client.mjs $t
     done
 fi
+
+# --- continuous batching: concurrent requests share passes over the weights -------------------
+c "$URL/api/ps" >"$TMP/ps0.json"
+pids=()
+for i in 1 2 3 4; do
+    c "$URL/v1/completions" -d "{\"model\":\"$NAME\",\"prompt\":\"Story $i:\",\"max_tokens\":64,\"temperature\":0}" \
+        >"$TMP/batch$i.json" &
+    pids+=($!)
+done
+wait "${pids[@]}"
+c "$URL/api/ps" >"$TMP/ps.json"
+expect_output "4 concurrent requests are generated in shared passes (steps > 1.5 x passes)" "steps in" python3 -c '
+import json, sys
+a, b = (json.load(open(f))["models"][0] for f in sys.argv[1:])
+passes, steps = b["batch_passes"] - a["batch_passes"], b["batch_steps"] - a["batch_steps"]
+print("4 requests of 64 tokens:", steps, "steps in", passes, "passes")
+sys.exit(0 if passes > 0 and 2 * steps > 3 * passes else 1)' "$TMP/ps0.json" "$TMP/ps.json"
 
 # --- model ps / model unload ---------------------------------------------------------------
 expect_output "model ps" "^$NAME +[0-9.]+ [KMG]iB +0/4 +4096 +in " model ps

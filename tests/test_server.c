@@ -124,7 +124,9 @@ static int f_generate(void *slot, const struct gen_input *in, const struct req_p
     return 0;
 }
 
-static const struct engine_ops fake = { f_load, f_unload, f_slot_new, f_slot_free, f_generate };
+static const struct engine_ops fake = {
+    .load = f_load, .unload = f_unload, .slot_new = f_slot_new, .slot_free = f_slot_free, .generate = f_generate,
+};
 
 /* ---- a server for the whole file ------------------------------------------------ */
 
