@@ -36,6 +36,9 @@ const char *fixture_path(const char *rel);
 const char *test_tmpdir(void);
 /* Read a whole file (NUL-terminated); NULL when missing. */
 char *test_read_file(const char *path, size_t *len);
+/* A JSON file parsed with cJSON (free with cJSON_Delete); NULL when missing or invalid. */
+struct cJSON;
+struct cJSON *test_read_json(const char *path);
 
 #define TEST(name)                                                      \
     static void test_##name(void);                                      \

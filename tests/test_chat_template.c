@@ -14,18 +14,10 @@
 
 #define TDIR "tests/data/templates"
 
-static cJSON *read_json(const char *path)
-{
-    char *s = test_read_file(path, NULL);
-    cJSON *j = s ? cJSON_Parse(s) : NULL;
-    free(s);
-    return j;
-}
-
 TEST(r1_fixture_conversations_match_hf)
 {
     struct gguf *g = gguf_open(fixture_path("models/r1-vocab-q4_k_m.gguf"));
-    cJSON *cases = read_json(fixture_path("tokenizer/r1-chat-template-cases.json"));
+    cJSON *cases = test_read_json(fixture_path("tokenizer/r1-chat-template-cases.json"));
     if (!cases || !g) {
         gguf_close(g);
         cJSON_Delete(cases);
@@ -119,7 +111,7 @@ static int cmp_names(const void *a, const void *b) { return strcmp(*(char *const
 
 TEST(golden_templates_match_jinja2)
 {
-    cJSON *conv = read_json(TDIR "/conversations.json");
+    cJSON *conv = test_read_json(TDIR "/conversations.json");
     CHECK(conv != NULL);
     if (!conv)
         return;

@@ -33,17 +33,6 @@
 
 #define NEAR_TIE 0.05
 
-static cJSON *load_json(const char *rel)
-{
-    size_t len;
-    char *text = test_read_file(fixture_path(rel), &len);
-    if (!text)
-        return NULL;
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
-}
-
 static int32_t *int_array(const cJSON *a, int *n)
 {
     *n = cJSON_GetArraySize(a);
@@ -83,7 +72,7 @@ static int float_weights(const struct model *m)
 
 static void check_model(const char *ref_rel, const char *model_rel, enum kv_type kv)
 {
-    cJSON *ref = load_json(ref_rel);
+    cJSON *ref = test_read_json(fixture_path(ref_rel));
     if (!ref)
         SKIP("reference file missing (MODEL_FIXTURES?)");
     const char *path = fixture_path(model_rel);
@@ -278,7 +267,7 @@ TEST(stories260k) { check_model("real/stories260K.ref.json", "real/stories260K.g
 /* The literal requirement: greedy from BOS gives the reference story, all 200 tokens, margins or not. */
 TEST(stories260k_greedy_from_bos_whole)
 {
-    cJSON *ref = load_json("real/stories260K.ref.json");
+    cJSON *ref = test_read_json(fixture_path("real/stories260K.ref.json"));
     if (!ref)
         SKIP("reference file missing");
     const char *path = fixture_path("real/stories260K.gguf");

@@ -27,17 +27,6 @@
 #define NEAR_TIE 0.05
 #define GREEDY_STEPS 8
 
-static cJSON *load_json(const char *rel)
-{
-    size_t len;
-    char *text = test_read_file(fixture_path(rel), &len);
-    if (!text)
-        return NULL;
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    return j;
-}
-
 static const cJSON *item(const cJSON *o, const char *key)
 {
     return cJSON_GetObjectItemCaseSensitive(o, key);
@@ -85,7 +74,7 @@ static int run_sequence(struct forward_state *s, const int32_t *toks, int n, int
 /* One model at the current level: 1 thread vs 2 threads, and both against llama.cpp. */
 static void check_model(const char *ref_rel, const char *model_rel, enum kv_type kv, struct kern_pool *pool2)
 {
-    cJSON *ref = load_json(ref_rel);
+    cJSON *ref = test_read_json(fixture_path(ref_rel));
     if (!ref)
         SKIP("reference file missing (MODEL_FIXTURES?)");
     const char *path = fixture_path(model_rel);

@@ -1,6 +1,7 @@
 /* test.c - runner behind tests/test.h: registration, checks, fixtures, the summary line. */
 #include "../test.h"
 
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -86,6 +87,14 @@ char *test_read_file(const char *path, size_t *len)
             *len = (size_t)n;
     }
     return buf;
+}
+
+cJSON *test_read_json(const char *path)
+{
+    char *text = test_read_file(path, NULL);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return j;
 }
 
 int main(int argc, char **argv)
