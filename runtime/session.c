@@ -24,6 +24,7 @@
 #include "../common/err.h"
 #include "model.h"
 #include "tokenizer.h"
+#include "../common/strbuf.h"
 
 struct session {
     const struct model *model;
@@ -39,46 +40,14 @@ struct session {
     uint64_t evaluated;      /* tokens evaluated over the session's life */
 };
 
-/* ---- growing text buffers ------------------------------------------------- */
-
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return err_errno("out of memory");
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-    return 0;
-}
-
-static char *buf_take(struct buf *b)
-{
-    char *p = b->p ? b->p : strdup("");
-    memset(b, 0, sizeof *b);
-    return p;
-}
-
 /* ---- one generation's output pipeline -------------------------------------- */
 
 struct gen {
     const struct session_request *rq;
     struct reasoning split;
     int do_split;            /* 0: raw completion, everything is content */
-    struct buf held;         /* text that may be the start of a stop string */
-    struct buf content, reasoning;
+    struct strbuf held;         /* text that may be the start of a stop string */
+    struct strbuf content, reasoning;
     int stopped;             /* a stop string matched */
     int cancelled;           /* on_text asked to stop */
     int failed;              /* out of memory */
@@ -87,7 +56,7 @@ struct gen {
 static int on_part(void *ud, enum reasoning_part part, const char *text, size_t len)
 {
     struct gen *g = ud;
-    if (buf_add(part == PART_REASONING ? &g->reasoning : &g->content, text, len)) {
+    if (strbuf_add(part == PART_REASONING ? &g->reasoning : &g->content, text, len)) {
         g->failed = 1;
         return 1;
     }
@@ -128,7 +97,7 @@ static void gen_text(struct gen *g, const char *text, size_t len)
         to_split(g, text, len);
         return;
     }
-    if (buf_add(&g->held, text, len)) {
+    if (strbuf_add(&g->held, text, len)) {
         g->failed = 1;
         return;
     }
@@ -437,8 +406,8 @@ static int run_turn(struct session *s, const char *prompt, int32_t *ids, int n, 
     if (g.failed)
         goto out;
     r->t_generate = now_s() - t0;
-    r->content = buf_take(&g.content);
-    r->reasoning = buf_take(&g.reasoning);
+    r->content = strbuf_take(&g.content);
+    r->reasoning = strbuf_take(&g.reasoning);
     rc = r->content && r->reasoning ? 0 : err_errno("out of memory");
 out:
     tokenizer_stream_free(&ts);
@@ -591,11 +560,11 @@ int session_fold_system(cJSON *messages)
     int sys = find_role(messages, 0, "system");
     if (sys < 0 || find_role(messages, 0, "user") < 0)
         return 0;
-    struct buf b = { 0 };
+    struct strbuf b = { 0 };
     for (int i = sys; i >= 0; i = find_role(messages, i, "system")) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(messages, i), "content");
         if (cJSON_IsString(c) && *c->valuestring) {
-            if ((b.n && buf_add(&b, "\n\n", 2)) || buf_add(&b, c->valuestring, strlen(c->valuestring))) {
+            if ((b.n && strbuf_add(&b, "\n\n", 2)) || strbuf_add(&b, c->valuestring, strlen(c->valuestring))) {
                 free(b.p);
                 return -1;
             }
@@ -607,7 +576,7 @@ int session_fold_system(cJSON *messages)
         cJSON *m = cJSON_GetArrayItem(messages, user);
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "content");
         const char *u = cJSON_IsString(c) ? c->valuestring : "";
-        if (buf_add(&b, "\n\n", 2) || buf_add(&b, u, strlen(u))) {
+        if (strbuf_add(&b, "\n\n", 2) || strbuf_add(&b, u, strlen(u))) {
             free(b.p);
             return -1;
         }

@@ -17,27 +17,7 @@
 #include "request.h"
 #include "server.h"
 #include "toolcall.h"
-
-struct text {
-    char *p;
-    size_t n, cap;
-};
-
-static int text_add(struct text *t, const char *s, size_t n)
-{
-    if (t->n + n + 1 > t->cap) {
-        size_t cap = (t->n + n + 1) * 2;
-        char *p = realloc(t->p, cap);
-        if (!p)
-            return -1;
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->n, s, n);
-    t->n += n;
-    t->p[t->n] = 0;
-    return 0;
-}
+#include "../common/strbuf.h"
 
 struct oa {
     int chat;
@@ -48,7 +28,7 @@ struct oa {
     int stream;
     int sent_role;
     struct toolcall_parser *tp;       /* when tools are offered */
-    struct text content, reasoning;
+    struct strbuf content, reasoning;
     cJSON *body;                      /* the request: stop strings point into it */
     cJSON *messages;                  /* what the template gets */
 };
@@ -174,12 +154,12 @@ static int oa_text(struct run *r, enum gen_channel ch, const char *s, size_t n)
     if (!a->chat) {
         if (a->stream)
             return send_completion_text(r, s, n, NULL);
-        return text_add(&a->content, s, n);
+        return strbuf_add(&a->content, s, n);
     }
     if (ch == GEN_REASONING) {
         if (a->stream)
             return send_text_delta(r, "reasoning_content", s, n);
-        return text_add(&a->reasoning, s, n);
+        return strbuf_add(&a->reasoning, s, n);
     }
     if (a->tp) {
         if (toolcall_feed(a->tp, s, n, &s, &n) < 0)
@@ -189,7 +169,7 @@ static int oa_text(struct run *r, enum gen_channel ch, const char *s, size_t n)
     }
     if (a->stream)
         return send_text_delta(r, "content", s, n);
-    return text_add(&a->content, s, n);
+    return strbuf_add(&a->content, s, n);
 }
 
 static void send_error_event(struct run *r)
@@ -251,7 +231,7 @@ static struct http_reply chat_reply(struct run *r)
     if (a->tp && toolcall_finish(a->tp, &calls, &n_calls, &rest) < 0)
         return http_error(500, "server_error", "out of memory");
     if (rest)
-        text_add(&a->content, rest, strlen(rest));
+        strbuf_add(&a->content, rest, strlen(rest));
     free(rest);
 
     cJSON *o = envelope(a, "chat.completion");
@@ -306,7 +286,7 @@ static int flat_content(const cJSON *c, cJSON **out, char *err, size_t n)
         snprintf(err, n, "message content must be a string or an array of text parts");
         return -1;
     }
-    struct text t = { 0 };
+    struct strbuf t = { 0 };
     const cJSON *part;
     cJSON_ArrayForEach(part, c)
     {
@@ -317,7 +297,7 @@ static int flat_content(const cJSON *c, cJSON **out, char *err, size_t n)
             snprintf(err, n, "only text content parts are supported (this model takes no images or audio)");
             return -1;
         }
-        text_add(&t, tx->valuestring, strlen(tx->valuestring));
+        strbuf_add(&t, tx->valuestring, strlen(tx->valuestring));
     }
     *out = cJSON_CreateString(t.p ? t.p : "");
     free(t.p);

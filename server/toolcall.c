@@ -2,6 +2,7 @@
  * toolcall.c - tool calls out of generated text (see toolcall.h).
  */
 #include "toolcall.h"
+#include "../common/strbuf.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -26,33 +27,12 @@ static const char *const markers[] = { R1_CALLS_BEGIN, R1_CALL_BEGIN, HERMES_BEG
 
 enum mode { M_START, M_TEXT, M_JSON, M_CAPTURE };
 
-struct buf {
-    char *p;
-    size_t n, cap;
-};
-
 struct toolcall_parser {
     enum mode mode;
-    struct buf pend;      /* held back: whitespace at the start, or a possible marker prefix */
-    struct buf cap;       /* from the marker (or the opening brace) on */
-    struct buf out;
+    struct strbuf pend;      /* held back: whitespace at the start, or a possible marker prefix */
+    struct strbuf cap;       /* from the marker (or the opening brace) on */
+    struct strbuf out;
 };
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = (b->n + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-    return 0;
-}
 
 struct toolcall_parser *toolcall_new(void)
 {
@@ -105,8 +85,8 @@ int toolcall_feed(struct toolcall_parser *p, const char *text, size_t len, const
     *out = "";
     *out_len = 0;
     if (p->mode == M_JSON || p->mode == M_CAPTURE)
-        return buf_add(&p->cap, text, len);
-    if (buf_add(&p->pend, text, len))
+        return strbuf_add(&p->cap, text, len);
+    if (strbuf_add(&p->pend, text, len))
         return -1;
     if (p->mode == M_START) {
         size_t i = 0;
@@ -116,7 +96,7 @@ int toolcall_feed(struct toolcall_parser *p, const char *text, size_t len, const
             return 0;
         if (p->pend.p[i] == '{' || p->pend.p[i] == '[') {
             p->mode = M_JSON;
-            int rc = buf_add(&p->cap, p->pend.p, p->pend.n);
+            int rc = strbuf_add(&p->cap, p->pend.p, p->pend.n);
             p->pend.n = 0;
             return rc;
         }
@@ -126,14 +106,14 @@ int toolcall_feed(struct toolcall_parser *p, const char *text, size_t len, const
     size_t emit;
     if (at < p->pend.n) {
         emit = at;
-        if (buf_add(&p->cap, p->pend.p + at, p->pend.n - at))
+        if (strbuf_add(&p->cap, p->pend.p + at, p->pend.n - at))
             return -1;
         p->mode = M_CAPTURE;
         p->pend.n = at;
     } else {
         emit = p->pend.n - marker_prefix_tail(p->pend.p, p->pend.n);
     }
-    if (emit && buf_add(&p->out, p->pend.p, emit))
+    if (emit && strbuf_add(&p->out, p->pend.p, emit))
         return -1;
     memmove(p->pend.p, p->pend.p + emit, p->pend.n - emit);
     p->pend.n -= emit;
@@ -352,19 +332,19 @@ int toolcall_finish(struct toolcall_parser *p, struct tool_call **calls, int *n,
         toolcall_calls_free(c.v, c.n);
         return -1;
     }
-    struct buf r = { 0 };
-    if (buf_add(&r, p->pend.p ? p->pend.p : "", p->pend.n))
+    struct strbuf r = { 0 };
+    if (strbuf_add(&r, p->pend.p ? p->pend.p : "", p->pend.n))
         goto oom;
     if (rc > 0) {
         toolcall_calls_free(c.v, c.n);
         c.v = NULL;
         c.n = 0;
-        if (buf_add(&r, s, p->cap.n))
+        if (strbuf_add(&r, s, p->cap.n))
             goto oom;
-    } else if (!only_space(after, s + p->cap.n) && buf_add(&r, after, (size_t)(s + p->cap.n - after))) {
+    } else if (!only_space(after, s + p->cap.n) && strbuf_add(&r, after, (size_t)(s + p->cap.n - after))) {
         goto oom;
     }
-    if (!r.p && buf_add(&r, "", 0))
+    if (!r.p && strbuf_add(&r, "", 0))
         goto oom;
     *calls = c.v;
     *n = c.n;
