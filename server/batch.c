@@ -11,6 +11,7 @@
  * slow to hand in its step (a client's callback) only delays the others by
  * a bounded wait: after WAIT_MS the pass goes with those that are there.
  */
+#include "deadline.h"
 #include "batch.h"
 
 #include <errno.h>
@@ -50,16 +51,6 @@ struct batcher {
     pthread_t thread;
 };
 
-static void deadline(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_nsec += (long)ms * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec += ts->tv_nsec / 1000000000L;
-        ts->tv_nsec %= 1000000000L;
-    }
-}
-
 static void *batch_main(void *arg)
 {
     struct batcher *b = arg;
@@ -74,7 +65,7 @@ static void *batch_main(void *arg)
             break;
         /* the others of this step are sampling their token: give them the time */
         struct timespec ts;
-        deadline(&ts, WAIT_MS);
+        deadline_after_ms(&ts, CLOCK_REALTIME, WAIT_MS);
         while (!b->quit && b->n_wait_steps < b->n_joined)
             if (pthread_cond_timedwait(&b->submitted, &b->mu, &ts) == ETIMEDOUT)
                 break;

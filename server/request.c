@@ -2,6 +2,7 @@
  * request.c - running a generation for a handler, and request parameters
  * (see request.h).
  */
+#include "deadline.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -121,12 +122,7 @@ int run_request(const struct http_request *hr, const char *model, struct run *r,
     pthread_mutex_lock(&r->mu);
     while (!r->finished && !(stream && r->started)) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 100 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        deadline_after_ms(&ts, CLOCK_MONOTONIC, 100);
         pthread_cond_timedwait(&r->cond, &r->mu, &ts);
         if (!r->finished && http_peer_gone(hr->fd))
             *r->job.cancel = 1;

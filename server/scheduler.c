@@ -7,6 +7,7 @@
  * once, and the slow part (mapping, KV allocation) runs without s->mu so
  * other models keep serving. Workers never hold s->mu while generating.
  */
+#include "deadline.h"
 #include "scheduler.h"
 
 #include <errno.h>
@@ -390,12 +391,7 @@ static void *janitor_main(void *arg)
     pthread_mutex_lock(&s->mu);
     while (!s->quit) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 250 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        deadline_after_ms(&ts, CLOCK_REALTIME, 250);
         pthread_cond_timedwait(&s->tick, &s->mu, &ts);
         if (s->quit)
             continue;

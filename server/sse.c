@@ -1,6 +1,7 @@
 /*
  * sse.c - the pipe behind a streamed response (see sse.h).
  */
+#include "deadline.h"
 #include "sse.h"
 
 #include <pthread.h>
@@ -103,12 +104,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
     pthread_mutex_lock(&p->mu);
     while (p->off == p->len && !p->finished && !p->gone) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += 100 * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        deadline_after_ms(&ts, CLOCK_MONOTONIC, 100);
         pthread_cond_timedwait(&p->cond, &p->mu, &ts);
         if (p->off == p->len && !p->finished && http_peer_gone(p->fd)) {
             p->gone = 1;
