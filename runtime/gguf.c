@@ -11,6 +11,7 @@
 #include "gguf.h"
 
 #include "../common/err.h"
+#include "../common/strbuf.h"
 
 #include <fcntl.h>
 #include <inttypes.h>
@@ -403,31 +404,17 @@ double gguf_arr_f64(const struct gguf_array *a, uint64_t i)
 
 /* ---- values as text (the model config's "gguf" map) ------------------------------ */
 
+/* A value's text is built with strbuf; an allocation failure anywhere makes
+ * the whole conversion fail, so it is remembered instead of checked per call. */
 struct sbuf {
-    char *p;
-    size_t len, cap;
+    struct strbuf s;
     int oom;
 };
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (!b->oom && strbuf_add(&b->s, s, n) < 0)
+        b->oom = 1;
 }
 
 static void sb_scalar(struct sbuf *b, const struct gguf_value *v)
@@ -487,13 +474,12 @@ static int sb_value(struct sbuf *b, const struct gguf_value *v, uint64_t max_ite
 
 char *gguf_value_to_string(const struct gguf_value *v, uint64_t max_items)
 {
-    struct sbuf b = { 0 };
-    sb_add(&b, "", 0);
+    struct sbuf b = { { 0 }, 0 };
     if (sb_value(&b, v, max_items, 0) < 0 || b.oom) {
-        free(b.p);
+        free(b.s.p);
         return NULL;
     }
-    return b.p;
+    return strbuf_take(&b.s);
 }
 
 /* ---- tensors ---------------------------------------------------------------------- */
