@@ -69,7 +69,9 @@ expect_output "inspect by full ID" "\"sha256:$id\"" model inspect "$id"
 
 # --- identical content is stored once; chat template; split GGUF --------------------
 n1=$(blobs | wc -l)
-check "package the same file under another name" model package --gguf "$M/tiny-q4_0.gguf" other/name:v2
+# (another creation time, so its config differs even when both run within one second)
+check "package the same file under another name" env SOURCE_DATE_EPOCH=1700000000 \
+    "$MODEL" package --gguf "$M/tiny-q4_0.gguf" other/name:v2
 n2=$(blobs | wc -l)
 # the GGUF blob is shared: only a new config and manifest appear
 check "identical GGUF stored once (2 new blobs: config, manifest)" test $((n2 - n1)) -eq 2
