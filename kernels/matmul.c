@@ -19,7 +19,8 @@
  * weight rows per call; each thread converts the activation row itself
  * into its own buffer, so the threads never wait for each other before
  * the end of the call. Its float order is not vec_dot's (see
- * kernels/gemv_avx512.c).
+ * kernels/gemv_avx512.c). The other types with one activation row
+ * prefetch the weight rows ahead of the dot (prefetch_ahead).
  */
 #include "matmul.h"
 
@@ -90,6 +91,20 @@ static void mm_run_gemv(struct mm_task *t, int ith)
     }
 }
 
+/*
+ * One activation row streams the weights once, faster than the hardware
+ * prefetcher alone brings them in: ask for the bytes PF_AHEAD past this
+ * row (one row's worth of lines), not past the end of W.
+ */
+#define PF_AHEAD 6144
+
+static void prefetch_ahead(const char *w, size_t wrow, const char *end)
+{
+    const size_t left = (size_t)(end - w), from = wrow > PF_AHEAD ? wrow : PF_AHEAD;
+    for (size_t off = from; off < from + wrow && off < left; off += 64)
+        __builtin_prefetch(w + off);
+}
+
 static void mm_run(void *arg, int ith, int nth)
 {
     struct mm_task *t = arg;
@@ -131,6 +146,8 @@ static void mm_run(void *arg, int ith, int nth)
             const int64_t m1 = m0 + M_BLOCK < t->M ? m0 + M_BLOCK : t->M;
             for (int64_t n = n0; n < n1; n++) {
                 const char *w = t->W + (size_t)n * t->wrow;
+                if (t->M == 1)
+                    prefetch_ahead(w, t->wrow, t->W + (size_t)t->N * t->wrow);
                 int64_t m = m0;
                 if (t->dot4)
                     for (; m + 4 <= m1; m += 4)
