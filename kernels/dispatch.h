@@ -68,6 +68,29 @@ kern_vec_dot4_fn kern_get_dot4(uint32_t t);
 /* The installed single-row dot of type t (vec_dot where there is no separate one); NULL for unsupported t. */
 ggml_vec_dot_fn kern_get_dot1(uint32_t t);
 
+/*
+ * A product with one activation row (kernels/gemv_avx512.c): weight rows
+ * x, x + xstride, ... (nrows of them, 1..4) against one activation row y,
+ * s[r] for r < nrows. prep converts the activation row (NULL: the
+ * vec_dot_type's from_float). Its float order differs from vec_dot's:
+ * equal within rounding, not bit for bit.
+ */
+typedef void (*kern_gemv_fn)(int n, float *s, const void *x, size_t xstride, int nrows, const void *y);
+
+struct kern_gemv {
+    uint32_t type;
+    void (*prep)(const float *x, void *y, int64_t k);
+    kern_gemv_fn gemv;
+};
+
+#define KERN_GEMV_ROWS 4
+
+/* The one-row product of type t at the level in use, or NULL (then matmul uses kern_get_dot1). */
+const struct kern_gemv *kern_get_gemv(uint32_t t);
+
+/* {GGML_TYPE_COUNT, NULL, NULL}-terminated */
+extern const struct kern_gemv kern_gemv_avx512[];
+
 /* {GGML_TYPE_COUNT, NULL}-terminated */
 extern const struct kern_dot_impl kern_dots_avx2[];
 extern const struct kern_dot_impl kern_dots_avx512[];

@@ -13,6 +13,14 @@
  * at a barrier, then take weight rows in the same chunks; each thread
  * decodes its rows once into its own scratch for all tokens. Results are
  * the same bits as the other paths.
+ *
+ * With one activation row, a type whose level has a one-row product
+ * (kern_get_gemv: Q4_K and Q6_K at AVX-512) goes through it, up to 4
+ * weight rows per call; each thread converts the activation row itself
+ * into its own buffer, so the threads never wait for each other before
+ * the end of the call. Its float order is not vec_dot's (see
+ * kernels/gemv_avx512.c). The other types with one activation row
+ * prefetch the weight rows ahead of the dot (prefetch_ahead).
  */
 #include "matmul.h"
 
@@ -21,6 +29,7 @@
 #include <stdlib.h>
 
 #include "../common/err.h"
+#include "cpu.h"
 #include "dispatch.h"
 #include "ggml-type.h"
 #include "threadpool.h"
@@ -49,6 +58,7 @@ struct mm_task {
     ggml_vec_dot_fn dot;   /* vec_dot, or the single-row order when M == 1 */
     kern_vec_dot4_fn dot4; /* NULL: none at this level */
     const struct kern_tiled *tiled; /* non-NULL: the tiled product (M >= KERN_TILE_M) */
+    const struct kern_gemv *gemv;   /* non-NULL: the one-row product (M == 1); act holds a row per thread */
     char *packed, *scratch;         /* its packed activations and per-thread scratch */
     size_t scratch_size;
     const char *W;
@@ -61,9 +71,47 @@ struct mm_task {
     atomic_llong next;
 };
 
+/* M == 1 through the level's one-row product: no barrier, each thread converts the row for itself */
+static void mm_run_gemv(struct mm_task *t, int ith)
+{
+    char *act = t->act + (size_t)ith * t->arow;
+    if (t->gemv->prep)
+        t->gemv->prep(t->x, act, t->K);
+    else
+        t->at->from_float(t->x, act, t->K);
+    for (;;) {
+        const int64_t n0 = atomic_fetch_add(&t->next, 1) * t->chunk;
+        if (n0 >= t->N)
+            break;
+        const int64_t n1 = n0 + t->chunk < t->N ? n0 + t->chunk : t->N;
+        for (int64_t n = n0; n < n1; n += KERN_GEMV_ROWS) {
+            const int rows = n1 - n < KERN_GEMV_ROWS ? (int)(n1 - n) : KERN_GEMV_ROWS;
+            t->gemv->gemv((int)t->K, &t->out[n], t->W + (size_t)n * t->wrow, t->wrow, rows, act);
+        }
+    }
+}
+
+/*
+ * One activation row streams the weights once, faster than the hardware
+ * prefetcher alone brings them in: ask for the bytes PF_AHEAD past this
+ * row (one row's worth of lines), not past the end of W.
+ */
+#define PF_AHEAD 6144
+
+static void prefetch_ahead(const char *w, size_t wrow, const char *end)
+{
+    const size_t left = (size_t)(end - w), from = wrow > PF_AHEAD ? wrow : PF_AHEAD;
+    for (size_t off = from; off < from + wrow && off < left; off += 64)
+        __builtin_prefetch(w + off);
+}
+
 static void mm_run(void *arg, int ith, int nth)
 {
     struct mm_task *t = arg;
+    if (t->gemv) {
+        mm_run_gemv(t, ith);
+        return;
+    }
     if (t->act && !t->tiled) {
         for (int64_t m = ith; m < t->M; m += nth)
             t->at->from_float(t->x + m * t->K, t->act + (size_t)m * t->arow, t->K);
@@ -98,6 +146,8 @@ static void mm_run(void *arg, int ith, int nth)
             const int64_t m1 = m0 + M_BLOCK < t->M ? m0 + M_BLOCK : t->M;
             for (int64_t n = n0; n < n1; n++) {
                 const char *w = t->W + (size_t)n * t->wrow;
+                if (t->M == 1)
+                    prefetch_ahead(w, t->wrow, t->W + (size_t)t->N * t->wrow);
                 int64_t m = m0;
                 if (t->dot4)
                     for (; m + 4 <= m1; m += 4)
@@ -130,6 +180,17 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
     t.chunk = N / (4 * nth);
     t.chunk = t.chunk > MAX_CHUNK ? MAX_CHUNK : t.chunk < 1 ? 1 : t.chunk;
     atomic_init(&t.next, 0);
+    t.gemv = M == 1 ? kern_get_gemv(wtype) : NULL;
+    if (t.gemv) {
+        /* whole groups of rows per chunk */
+        t.chunk = (t.chunk + KERN_GEMV_ROWS - 1) / KERN_GEMV_ROWS * KERN_GEMV_ROWS;
+        t.act = malloc((size_t)nth * t.arow);
+        if (!t.act)
+            return err_set("matmul: out of memory for the activation row");
+        kern_pool_run(pool, mm_run, &t);
+        free(t.act);
+        return 0;
+    }
     const struct kern_tiled *tiled = M >= KERN_TILE_M ? kern_get_tiled(wtype) : NULL;
     if (tiled) {
         /* zmm-aligned; sizes rounded up to whole cache lines */
@@ -155,6 +216,19 @@ int kern_matmul_ex(uint32_t wtype, const void *W, int64_t N, int64_t K, const fl
 int kern_matmul(uint32_t wtype, const void *W, int64_t N, int64_t K, const float *x, int64_t M, float *out)
 {
     return kern_matmul_ex(wtype, W, N, K, x, M, out, NULL);
+}
+
+const struct kern_gemv *kern_get_gemv(uint32_t t)
+{
+#ifdef KERN_NO_SIMD
+    (void)t;
+#else
+    if (kern_cpu_level() == KERN_CPU_AVX512)
+        for (const struct kern_gemv *g = kern_gemv_avx512; g->gemv; g++)
+            if (g->type == t)
+                return g;
+#endif
+    return NULL;
 }
 
 ggml_vec_dot_fn kern_vec_dot_single(uint32_t type)

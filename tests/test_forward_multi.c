@@ -97,7 +97,12 @@ static void check_model(const char *rel, double tol, int threads)
     model_free(m);
 }
 
-TEST(quantized_batched_equals_alone) { check_model("models/tiny-q4_k_m.gguf", 0.0, 1); }
-TEST(quantized_batched_equals_alone_2_threads) { check_model("models/tiny-q4_k_m.gguf", 0.0, 2); }
+/*
+ * Quantized weights: one row alone goes through the one-row product where
+ * the level has one (kern_get_gemv, a different float order), several rows
+ * through vec_dot: equal within rounding.
+ */
+TEST(quantized_batched_close_to_alone) { check_model("models/tiny-q4_k_m.gguf", 1e-4, 1); }
+TEST(quantized_batched_close_to_alone_2_threads) { check_model("models/tiny-q4_k_m.gguf", 1e-4, 2); }
 /* F32 weights: llama.cpp's order for one row differs from several rows' (kern_vec_dot_single) */
 TEST(f32_batched_close_to_alone) { check_model("models/tiny-f32.gguf", 1e-4, 2); }

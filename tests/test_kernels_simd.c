@@ -156,6 +156,131 @@ TEST(single_row_dots_match_reference)
     free(q);
 }
 
+/*
+ * The one-row products (token generation at AVX-512) sum in their own
+ * float order: against the reference dot within 1e-5 of sum |w*y|, for 1
+ * to 4 rows per call, short and long rows; and kern_matmul with one
+ * activation row (row counts that leave a partial group, 1 and 2 threads)
+ * within the same bound of one reference dot per output.
+ */
+static double rel_diff(float got, float ref, uint32_t type, const void *w, const float *y, int n, double *wd)
+{
+    tl_dequant(type, w, wd, n);
+    double mag = 0;
+    for (int i = 0; i < n; i++)
+        mag += fabs(wd[i] * y[i]);
+    return fabs((double)got - ref) / (mag > 0 ? mag : 1);
+}
+
+TEST(one_row_products_close_to_reference)
+{
+    static const uint32_t gt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K };
+    const int lens[] = { 256, 512, 2048, 14336 };
+    const int nmax = 14336;
+    tl_seed(400);
+    for (int level = KERN_CPU_SCALAR; level <= kern_cpu_best(); level++) {
+        CHECK_INT(kern_cpu_use(level), 0);
+        for (size_t t = 0; t < sizeof gt / sizeof gt[0]; t++) {
+            const struct kern_gemv *g = kern_get_gemv(gt[t]);
+            if (level < KERN_CPU_AVX512) {
+                CHECK(g == NULL);
+                continue;
+            }
+            if (!g) {
+                test_fail_at(__FILE__, __LINE__, "%s: no one-row product at avx512", ggml_type_name(gt[t]));
+                continue;
+            }
+            const struct ggml_type_traits *tr = ggml_get_type_traits(gt[t]);
+            const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
+            const size_t wrow = ggml_row_size(gt[t], nmax), arow = ggml_row_size(tr->vec_dot_type, nmax);
+            char *w = malloc(4 * wrow), *q = malloc(arow), *qp = malloc(arow);
+            float *y = malloc(sizeof(float) * nmax), *yq = malloc(sizeof(float) * nmax);
+            double *wd = malloc(sizeof(double) * nmax), worst = 0;
+            for (int li = 0; li < 4; li++) {
+                const int n = lens[li];
+                const size_t rs = ggml_row_size(gt[t], n);
+                for (int rows = 1; rows <= 4; rows++) {
+                    for (int r = 0; r < rows; r++)
+                        tl_random_blocks(gt[t], w + r * rs, n);
+                    for (int i = 0; i < n; i++)
+                        y[i] = tl_gauss() * (i % 61 == 0 ? 6.f : 1.f);
+                    at->from_float(y, q, n);
+                    at->to_float(q, yq, n);
+                    if (g->prep)
+                        g->prep(y, qp, n);
+                    else
+                        at->from_float(y, qp, n);
+                    float got[4], ref;
+                    g->gemv(n, got, w, rs, rows, qp);
+                    for (int r = 0; r < rows; r++) {
+                        tr->vec_dot_ref(n, &ref, w + r * rs, q);
+                        double rel = rel_diff(got[r], ref, gt[t], w + r * rs, yq, n, wd);
+                        worst = rel > worst ? rel : worst;
+                        if (!(rel <= 1e-5))
+                            test_fail_at(__FILE__, __LINE__, "%s n=%d row %d of %d: %.9g vs reference %.9g (rel %g)",
+                                         tr->name, n, r, rows, got[r], ref, rel);
+                    }
+                }
+            }
+            printf("    %-6s %-8s one-row product max |diff| / sum|w*y| = %.2g\n", kern_cpu_level_name(level), tr->name,
+                   worst);
+            free(w);
+            free(q);
+            free(qp);
+            free(y);
+            free(yq);
+            free(wd);
+        }
+    }
+    CHECK_INT(kern_cpu_use(kern_cpu_best()), 0);
+}
+
+TEST(one_row_matmul_close_to_reference)
+{
+    static const uint32_t gt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K };
+    const int64_t N = 23, K = 1024;
+    tl_seed(401);
+    float *x = malloc(sizeof(float) * K), *xq = malloc(sizeof(float) * K), o1[23], o2[23];
+    double *wd = malloc(sizeof(double) * K);
+    struct kern_pool *pool = kern_pool_new(2);
+    CHECK(pool != NULL);
+    for (int64_t i = 0; i < K; i++)
+        x[i] = tl_gauss();
+    for (size_t t = 0; t < sizeof gt / sizeof gt[0]; t++) {
+        const struct ggml_type_traits *tr = ggml_get_type_traits(gt[t]);
+        const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
+        const size_t wrow = ggml_row_size(gt[t], K);
+        char *W = malloc(wrow * N), *q = malloc(ggml_row_size(tr->vec_dot_type, K));
+        for (int64_t r = 0; r < N; r++)
+            tl_random_blocks(gt[t], W + r * wrow, K);
+        at->from_float(x, q, K);
+        at->to_float(q, xq, K);
+        for (int level = KERN_CPU_SCALAR; level <= kern_cpu_best(); level++) {
+            CHECK_INT(kern_cpu_use(level), 0);
+            CHECK_INT(kern_matmul(gt[t], W, N, K, x, 1, o1), 0);
+            CHECK_INT(kern_matmul_ex(gt[t], W, N, K, x, 1, o2, pool), 0);
+            for (int64_t n = 0; n < N; n++) {
+                float ref;
+                tr->vec_dot_ref((int)K, &ref, W + n * wrow, q);
+                double rel = rel_diff(o1[n], ref, gt[t], W + n * wrow, xq, (int)K, wd);
+                if (!(rel <= 1e-5))
+                    test_fail_at(__FILE__, __LINE__, "%s row %lld at %s: %.9g vs %.9g", tr->name, (long long)n,
+                                 kern_cpu_level_name(level), o1[n], ref);
+                if (memcmp(&o1[n], &o2[n], sizeof o1[n]))
+                    test_fail_at(__FILE__, __LINE__, "%s row %lld at %s: 1 thread %.9g, 2 threads %.9g", tr->name,
+                                 (long long)n, kern_cpu_level_name(level), o1[n], o2[n]);
+            }
+        }
+        free(W);
+        free(q);
+    }
+    CHECK_INT(kern_cpu_use(kern_cpu_best()), 0);
+    kern_pool_free(pool);
+    free(x);
+    free(xq);
+    free(wd);
+}
+
 TEST(four_row_kernels_match_reference)
 {
     for (int level = KERN_CPU_AVX2; level <= kern_cpu_best(); level++)
