@@ -22,6 +22,7 @@
  * needs the tokenizer and lives in test_perplexity.c.
  */
 #include "test.h"
+#include "parity.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -32,43 +33,6 @@
 #include "../runtime/sampler.h"
 
 #define NEAR_TIE 0.05
-
-static int32_t *int_array(const cJSON *a, int *n)
-{
-    *n = cJSON_GetArraySize(a);
-    int32_t *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof *v);
-    for (int i = 0; i < *n; i++)
-        v[i] = (int32_t)cJSON_GetArrayItem(a, i)->valuedouble;
-    return v;
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, key)->valuedouble;
-}
-
-static const cJSON *item(const cJSON *o, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-/* Our best and second-best logit differ by less than tie. */
-static int near_tie(const float *l, int n, double tie)
-{
-    int a = sampler_argmax(l, n);
-    float second = -INFINITY;
-    for (int i = 0; i < n; i++)
-        if (i != a && l[i] > second)
-            second = l[i];
-    return l[a] - second < tie;
-}
-
-/* Types of the big matrices, for the tolerance: F32/F16/BF16 only -> 0.1%. */
-static int float_weights(const struct model *m)
-{
-    uint32_t t = m->layers[0].wq->type;
-    return t == GGML_TYPE_F32 || t == GGML_TYPE_F16 || t == GGML_TYPE_BF16;
-}
 
 static void check_model(const char *ref_rel, const char *model_rel, enum kv_type kv)
 {
@@ -92,7 +56,7 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         cJSON_Delete(ref);
         return;
     }
-    const double rel_tol = float_weights(m) ? 0.001 : 0.01;
+    const double rel_tol = parity_rel_tol(m);
     double worst_abs = 0, worst_rel = 0, worst_full = 0, excuse = NEAR_TIE;
     int n_full = 0;
     double worst_gen = 0, tol = 0;

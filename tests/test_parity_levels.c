@@ -13,6 +13,7 @@
  * thread; this file only needs one sequence per model and level.
  */
 #include "test.h"
+#include "parity.h"
 
 #include <cjson/cJSON.h>
 #include <time.h>
@@ -26,31 +27,6 @@
 
 #define NEAR_TIE 0.05
 #define GREEDY_STEPS 8
-
-static const cJSON *item(const cJSON *o, const char *key)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, key);
-}
-
-static int32_t *int_array(const cJSON *a, int *n)
-{
-    *n = cJSON_GetArraySize(a);
-    int32_t *v = malloc((size_t)(*n > 0 ? *n : 1) * sizeof *v);
-    for (int i = 0; i < *n; i++)
-        v[i] = (int32_t)cJSON_GetArrayItem(a, i)->valuedouble;
-    return v;
-}
-
-/* Our two best logits are closer than tie. */
-static int near_tie(const float *l, int n, double tie)
-{
-    int a = sampler_argmax(l, n);
-    float second = -INFINITY;
-    for (int i = 0; i < n; i++)
-        if (i != a && l[i] > second)
-            second = l[i];
-    return l[a] - second < tie;
-}
 
 /* Every position's logits of toks with the state's threads, then GREEDY_STEPS greedy tokens into greedy[]. */
 static int run_sequence(struct forward_state *s, const int32_t *toks, int n, int n_vocab, float *logits,
@@ -85,8 +61,7 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         return;
     }
     const int n_vocab = (int)m->hp.n_vocab;
-    const uint32_t wt = m->layers[0].wq->type;
-    const double rel_tol = wt == GGML_TYPE_F32 || wt == GGML_TYPE_F16 || wt == GGML_TYPE_BF16 ? 0.001 : 0.01;
+    const double rel_tol = parity_rel_tol(m);
     const char *level = kern_cpu_level_name(kern_cpu_level());
     const clock_t t0 = clock();
 
