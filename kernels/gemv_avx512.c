@@ -21,21 +21,53 @@
 #include "simd-dots.h"
 #include "simd512.h"
 
+#include "prefetch.h"
 #include "quant.h"
 
 /*
- * Software prefetch PF_DIST bytes past each row's current block. With the
- * hardware prefetcher alone one thread streamed weights from memory at
- * about 6 GB/s on the development machine; of the distances tried (1 to 8
- * KiB) this one gave the most, 8-10 GB/s, for rows of 2048 and of 8192
- * weights. With short rows it reaches into the next group of rows.
+ * Software prefetch, about PF_DIST bytes ahead in the order a call reads
+ * the weights: the R rows advance together one block at a time, so the
+ * lines wanted next are block i+d of the same rows, d = PF_DIST / (R *
+ * block bytes), or, once i+d passes the end of the rows, the blocks of the
+ * next R rows (the next call's, usually). Addresses past the weights are
+ * harmless: a prefetch never faults.
  */
-#define PF_DIST 6144
+#ifndef PF_DIST
+#define PF_DIST 8192
+#endif
 
-static inline void prefetch_block(const void *p, int lines)
+struct pf_ahead {
+    uintptr_t base; /* block i+d of row 0 of this call, advanced per block */
+    size_t xs, bs;
+    int left;       /* blocks before base passes the end of the row */
+    int nb, R;
+};
+
+static inline struct pf_ahead pf_start(const void *vx, size_t xs, size_t bs, int nb, int R)
+{
+    int d = (int)((PF_DIST + (size_t)R * bs - 1) / ((size_t)R * bs));
+    uintptr_t base = (uintptr_t)vx;
+    while (d >= nb) { /* short rows: the ahead point lies in a later group */
+        base += (size_t)R * xs;
+        d -= nb;
+    }
+    return (struct pf_ahead){ base + (size_t)d * bs, xs, bs, nb - d, nb, R };
+}
+
+/* lines of row r at the ahead point */
+static inline void pf_row(const struct pf_ahead *p, int r, int lines)
 {
     for (int l = 0; l < lines; l++)
-        _mm_prefetch((const char *)p + PF_DIST + 64 * l, _MM_HINT_T0);
+        kern_prefetch((const void *)(p->base + (size_t)r * p->xs + 64 * (size_t)l));
+}
+
+static inline void pf_next(struct pf_ahead *p)
+{
+    p->base += p->bs;
+    if (--p->left == 0) {
+        p->base += (size_t)p->R * p->xs - (size_t)p->nb * p->bs;
+        p->left = p->nb;
+    }
 }
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
@@ -53,11 +85,53 @@ static void prep_q8_K_q4(const float *x, void *vy, int64_t k)
         }
 }
 
+/*
+ * The 8 scales (bytes 0-7) and 8 mins (bytes 8-15) of a Q4_K block from
+ * its first 16 bytes (d, dmin, the 12 packed 6-bit values) in each 128-bit
+ * lane, as k4_scales_mins unpacks them, in 6 vector operations instead of
+ * a round trip through general registers and the stack.
+ */
+static inline __m512i k4_unpack_scales(__m512i v)
+{
+    /* 32-bit lanes of each 128-bit lane of v: 0 = d|dmin, 1 = u0, 2 = u1, 3 = u2 */
+    const __m512i t1 = _mm512_srlv_epi32(_mm512_shuffle_epi32(v, _MM_SHUFFLE(3, 2, 3, 1)),
+                                         _mm512_broadcast_i32x4(_mm_set_epi32(4, 0, 0, 0)));
+    const __m512i t2 = _mm512_srli_epi32(_mm512_shuffle_epi32(v, _MM_SHUFFLE(2, 2, 1, 1)), 2);
+    const __m512i m1 = _mm512_broadcast_i32x4(_mm_set_epi32(0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f));
+    const __m512i m2 = _mm512_broadcast_i32x4(_mm_set_epi32(0x30303030, 0, 0x30303030, 0));
+    return _mm512_or_si512(_mm512_and_si512(t1, m1), _mm512_and_si512(t2, m2));
+}
+
+/*
+ * vpshufb control spreading scale bytes over int16 lanes: 128-bit lanes 0-1
+ * take scale a for their first 4 int16 and b for the last 4, lanes 2-3 take
+ * c and d; the high bytes are zero.
+ */
+static inline __m512i spread_scales(int a, int b, int c, int d)
+{
+    const __m128i lo = _mm_set_epi8(-128, (char)b, -128, (char)b, -128, (char)b, -128, (char)b,
+                                    -128, (char)a, -128, (char)a, -128, (char)a, -128, (char)a);
+    const __m128i hi = _mm_set_epi8(-128, (char)d, -128, (char)d, -128, (char)d, -128, (char)d,
+                                    -128, (char)c, -128, (char)c, -128, (char)c, -128, (char)c);
+    const __m256i l2 = _mm256_set_m128i(lo, lo), h2 = _mm256_set_m128i(hi, hi);
+    return _mm512_inserti64x4(_mm512_castsi256_si512(l2), h2, 1);
+}
+
+/*
+ * One multiply per 64 weights and one per 128 for the scales: vpdpbusd
+ * sums 4 nibble x int8 products per int32 lane (at most 4*15*128, so it
+ * fits int16), vpackssdw puts two such vectors side by side as int16 and
+ * one vpdpwssd applies the sub-block scales to both. Lane k of a dpbusd
+ * result holds sub-block (k < 8 ? a : b) of its zmm, so after the pack
+ * 128-bit lanes 0-1 hold sub-blocks (a, a') and lanes 2-3 (b, b'). The
+ * integer sum is the same as the reference's; only the float steps after
+ * it are grouped differently (see the top of the file).
+ */
 ALWAYS_INLINE void q4k_rows(int n, float *s, const char *vx, size_t xs, const block_q8_K *y, int R)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF);
-    /* zmm g holds sub-blocks (0,2), (1,3), (4,6), (5,7) */
-    const __m512i idx[4] = { perm_idx2(0, 2), perm_idx2(1, 3), perm_idx2(4, 6), perm_idx2(5, 7) };
+    /* dpbusd results 0-3 hold sub-blocks (0,2), (1,3), (4,6), (5,7) */
+    const __m512i ctl01 = spread_scales(0, 1, 2, 3), ctl23 = spread_scales(4, 5, 6, 7);
     __m512 acc[4];
     __m128 accm[4];
     for (int r = 0; r < R; r++) {
@@ -65,30 +139,32 @@ ALWAYS_INLINE void q4k_rows(int n, float *s, const char *vx, size_t xs, const bl
         accm[r] = _mm_setzero_ps();
     }
     const int nb = n / QK_K;
-    for (int i = 0; i < nb; i++) {
+    struct pf_ahead pf = pf_start(vx, xs, sizeof(block_q4_K), nb, R);
+    for (int i = 0; i < nb; i++, pf_next(&pf)) {
         const __m512i q8[4] = { _mm512_loadu_si512(y[i].qs), _mm512_loadu_si512(y[i].qs + 64),
                                 _mm512_loadu_si512(y[i].qs + 128), _mm512_loadu_si512(y[i].qs + 192) };
         const __m256i b = load256(y[i].bsums);
         const __m128i bj = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
-        const float yd = y[i].d;
-        for (int r = 0; r < R; r++) {
+        const __m128 ydv = _mm_set1_ps(y[i].d);
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
             const block_q4_K *x = (const block_q4_K *)(const void *)(vx + (size_t)r * xs) + i;
-            prefetch_block(x, 3); /* 144 bytes */
-            const __m128i sm = k4_scales_mins(x->scales);
-            const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
-            const __m128i pm = _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_srli_si128(sm, 8)), bj);
+            pf_row(&pf, r, 3); /* 144 bytes */
+            /* the block's first 16 bytes (d, dmin, packed scales) in every 128-bit lane */
+            const __m512i head = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(const void *)x));
+            const __m512i sb = k4_unpack_scales(head);
+            /* [d, dmin] * y.d */
+            const __m128 dm = _mm_mul_ps(_mm_cvtph_ps(_mm512_castsi512_si128(head)), ydv);
+            const __m128i pm = _mm_madd_epi16(_mm_unpackhi_epi8(_mm512_castsi512_si128(sb), _mm_setzero_si128()), bj);
             const __m512i q0 = _mm512_loadu_si512(x->qs), q1 = _mm512_loadu_si512(x->qs + 64);
-            __m512i sumi = _mm512_dpwssd_epi32(_mm512_setzero_si512(),
-                                               _mm512_maddubs_epi16(_mm512_and_si512(q0, m4), q8[0]),
-                                               _mm512_permutexvar_epi16(idx[0], sc));
-            sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(_mm512_and_si512(_mm512_srli_epi16(q0, 4), m4), q8[1]),
-                                       _mm512_permutexvar_epi16(idx[1], sc));
-            sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(_mm512_and_si512(q1, m4), q8[2]),
-                                       _mm512_permutexvar_epi16(idx[2], sc));
-            sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(_mm512_and_si512(_mm512_srli_epi16(q1, 4), m4), q8[3]),
-                                       _mm512_permutexvar_epi16(idx[3], sc));
-            acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(yd * fp16_to_fp32(x->d)), _mm512_cvtepi32_ps(sumi), acc[r]);
-            accm[r] = _mm_fmadd_ps(_mm_set1_ps(-yd * fp16_to_fp32(x->dmin)), _mm_cvtepi32_ps(pm), accm[r]);
+            const __m512i z = _mm512_setzero_si512();
+            const __m512i d0 = _mm512_dpbusd_epi32(z, _mm512_and_si512(q0, m4), q8[0]);
+            const __m512i d1 = _mm512_dpbusd_epi32(z, _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4), q8[1]);
+            const __m512i d2 = _mm512_dpbusd_epi32(z, _mm512_and_si512(q1, m4), q8[2]);
+            const __m512i d3 = _mm512_dpbusd_epi32(z, _mm512_and_si512(_mm512_srli_epi16(q1, 4), m4), q8[3]);
+            __m512i sumi = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(d0, d1), _mm512_shuffle_epi8(sb, ctl01));
+            sumi = _mm512_dpwssd_epi32(sumi, _mm512_packs_epi32(d2, d3), _mm512_shuffle_epi8(sb, ctl23));
+            acc[r] = _mm512_fmadd_ps(_mm512_broadcastss_ps(dm), _mm512_cvtepi32_ps(sumi), acc[r]);
+            accm[r] = _mm_fnmadd_ps(_mm_permute_ps(dm, 0x55), _mm_cvtepi32_ps(pm), accm[r]);
         }
     }
     for (int r = 0; r < R; r++)
@@ -105,45 +181,60 @@ static void gemv_q4_K_avx512(int n, float *s, const void *vx, size_t xs, int nro
     }
 }
 
+static inline __m512i q6_spread(int base)
+{
+    char c[64];
+    for (int k = 0; k < 4; k++)
+        for (int b = 0; b < 16; b++)
+            c[16 * k + b] = (char)(base + k + (b < 8 ? 0 : 4));
+    return _mm512_loadu_si512(c);
+}
+
 /*
- * Q6_K: q (0..63) in natural order, two 64-weight zmm per half; the -32
- * offset is applied once per block through the bsums (sum over each 16
- * activations, the span of one Q6_K scale): 32 * sum_j scale_j * bsum_j.
+ * Q6_K: q (0..63) in natural order, two 64-weight zmm per half, so
+ * 128-bit lane k of a zmm is one 16-weight sub-block. As for Q4_K, vpdpbusd
+ * sums 4 products per int32 lane (at most 4*63*128, within int16), a pack
+ * puts the two zmm of a half side by side and one vpdpwssd applies the 16
+ * signed scales. The -32 offset is applied once per block through the
+ * bsums (sum over each 16 activations, the span of one Q6_K scale):
+ * 32 * sum_j scale_j * bsum_j.
  */
 ALWAYS_INLINE void q6k_rows(int n, float *s, const char *vx, size_t xs, const block_q8_K *y, int R)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF), m3 = _mm512_set1_epi8(3);
-    const __m512i idx[4] = { perm_idx4(0), perm_idx4(4), perm_idx4(8), perm_idx4(12) };
+    /* 128-bit lane k of half h: scale 8h+k for its first 4 int16 (sub-block k of w0), 8h+4+k for the rest (w1) */
+    const __m512i ctl[2] = { q6_spread(0), q6_spread(8) };
     __m512 acc[4];
     for (int r = 0; r < R; r++)
         acc[r] = _mm512_setzero_ps();
     const int nb = n / QK_K;
-    for (int i = 0; i < nb; i++) {
+    struct pf_ahead pf = pf_start(vx, xs, sizeof(block_q6_K), nb, R);
+    for (int i = 0; i < nb; i++, pf_next(&pf)) {
         const __m512i q8[4] = { _mm512_loadu_si512(y[i].qs), _mm512_loadu_si512(y[i].qs + 64),
                                 _mm512_loadu_si512(y[i].qs + 128), _mm512_loadu_si512(y[i].qs + 192) };
         const __m256i bs = load256(y[i].bsums);
         const float yd = y[i].d;
-        for (int r = 0; r < R; r++) {
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
             const block_q6_K *x = (const block_q6_K *)(const void *)(vx + (size_t)r * xs) + i;
-            prefetch_block(x, 4); /* 210 bytes */
+            pf_row(&pf, r, 4); /* 210 bytes */
             const __m128i sc8 = _mm_loadu_si128((const __m128i *)x->scales);
-            const __m256i sc16 = _mm256_cvtepi8_epi16(sc8);
-            const __m512i sc = _mm512_castsi256_si512(sc16);
+            const __m512i scb = _mm512_broadcast_i32x4(sc8);
             /* -32 * sum_j sc_j * bsum_j in 8 lanes */
-            const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5);
+            const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(sc8), bs), 5);
             __m512i sumi = _mm512_castsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), off));
             sumi = _mm512_inserti64x4(sumi, _mm256_setzero_si256(), 1);
-            for (int h = 0; h < 2; h++) {
+            _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {
                 const __m512i l = _mm512_loadu_si512(x->ql + 64 * h);
                 const __m256i qh = load256(x->qh + 32 * h);
                 const __m512i qh2 = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
                 const __m512i w0 = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(qh2, m3), 4));
                 const __m512i w1 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
                                                    _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh2, 4), m3), 4));
-                sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(w0, q8[2 * h]),
-                                           _mm512_permutexvar_epi16(idx[2 * h], sc));
-                sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(w1, q8[2 * h + 1]),
-                                           _mm512_permutexvar_epi16(idx[2 * h + 1], sc));
+                const __m512i z = _mm512_setzero_si512();
+                const __m512i d0 = _mm512_dpbusd_epi32(z, w0, q8[2 * h]), d1 = _mm512_dpbusd_epi32(z, w1, q8[2 * h + 1]);
+                /* (s << 8 | s) >> 8: the int8 scale sign-extended in each int16 lane */
+                const __m512i sc = _mm512_srai_epi16(_mm512_shuffle_epi8(scb, ctl[h]), 8);
+                sumi = _mm512_dpwssd_epi32(sumi, _mm512_packs_epi32(d0, d1), sc);
             }
             acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(yd * fp16_to_fp32(x->d)), _mm512_cvtepi32_ps(sumi), acc[r]);
         }

@@ -32,6 +32,7 @@
 #include "cpu.h"
 #include "dispatch.h"
 #include "ggml-type.h"
+#include "prefetch.h"
 #include "threadpool.h"
 
 #define MAX_CHUNK 64
@@ -102,7 +103,7 @@ static void prefetch_ahead(const char *w, size_t wrow, const char *end)
 {
     const size_t left = (size_t)(end - w), from = wrow > PF_AHEAD ? wrow : PF_AHEAD;
     for (size_t off = from; off < from + wrow && off < left; off += 64)
-        __builtin_prefetch(w + off);
+        kern_prefetch(w + off);
 }
 
 static void mm_run(void *arg, int ith, int nth)
