@@ -195,7 +195,7 @@ int cmd_bench(int argc, const char **argv)
         threads = kern_physical_cores();
 
     struct open_opts oo = { .n_ctx = n_prompt > n_gen ? n_prompt : n_gen, .n_batch = n_prompt ? n_prompt : 1,
-                            .kv_type = kv_type, .n_threads = threads };
+                            .kv_type = kv_type, .n_threads = threads, .hugepages = 1 };
     if (oo.n_ctx < 1)
         oo.n_ctx = 1;
     struct opened o;

@@ -15,6 +15,7 @@ struct open_opts {
     const char *kv_type;     /* NULL: f16 */
     int ignore_memory_check;
     int n_threads;           /* 0: one per physical core */
+    int hugepages;           /* long-lived use: copy the weights into huge pages (MODEL_HUGEPAGES overrides) */
 };
 
 struct opened {

@@ -532,7 +532,7 @@ int cmd_run(int argc, const char **argv)
         goto out;
     }
     struct open_opts oo = { .n_ctx = (int)rc.params.v[GP_NUM_CTX], .n_batch = rc.n_batch, .kv_type = kv_type,
-                            .ignore_memory_check = ignore_mem, .n_threads = fl.threads };
+                            .ignore_memory_check = ignore_mem, .n_threads = fl.threads, .hugepages = interactive };
     if (open_model(rc.model_arg, &oo, &rc.mo) < 0)
         goto out;
     if (!(rc.tok = tokenizer_load(rc.mo.model->meta))) {

@@ -718,6 +718,8 @@ void gguf_close(struct gguf *g)
     arena_free(g);
     if (g->map_)
         munmap(g->map_, g->map_size_);
+    if (g->hp_)
+        munmap(g->hp_, g->hp_size_);
     free(g);
 }
 

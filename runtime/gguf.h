@@ -101,6 +101,8 @@ struct gguf {
     /* private */
     void *map_;
     size_t map_size_;
+    void *hp_;                     /* the tensor data in huge pages (gguf_move_to_hugepages), or NULL */
+    size_t hp_size_;
     void *arena_;
 };
 
@@ -113,6 +115,10 @@ struct gguf *gguf_parse(const void *data, uint64_t size);
  * file_size, data pointers are NULL. For sparse or remote files. */
 struct gguf *gguf_parse_header(const void *data, uint64_t size, uint64_t file_size);
 void gguf_close(struct gguf *g);
+/* Serve a mapped file's tensor data from a private copy in transparent huge
+ * pages (faster to stream; see gguf-hugepages.c). Does nothing when THP is
+ * off or memory for the copy cannot be had. */
+void gguf_move_to_hugepages(struct gguf *g);
 
 /* Key/values. */
 const struct gguf_value *gguf_get(const struct gguf *g, const char *key);

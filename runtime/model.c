@@ -408,6 +408,18 @@ fail_names:
     return NULL;
 }
 
+int model_hugepages_wanted(int by_default)
+{
+    const char *env = getenv("MODEL_HUGEPAGES");
+    return env && *env ? strcmp(env, "0") != 0 : by_default;
+}
+
+void model_use_hugepages(struct model *m)
+{
+    for (int i = 0; i < m->n_shards; i++)
+        gguf_move_to_hugepages(m->shards[i]);
+}
+
 struct model *model_from_gguf(struct gguf *g)
 {
     struct model *m = calloc(1, sizeof *m);

@@ -500,3 +500,79 @@ TEST(threads_give_identical_logits)
     free(b);
     model_free(m);
 }
+
+static int thp_on(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char line[128] = "";
+    int on = f && fgets(line, sizeof line, f) && !strstr(line, "[never]");
+    if (f)
+        fclose(f);
+    return on;
+}
+
+/* logits of one token, from a fresh state */
+static void one_token_logits(struct model *m, float *out)
+{
+    struct forward_state *s = forward_state_new(m, 8, 8, KV_F16);
+    int32_t t = 1000;
+    CHECK(s && forward(s, &t, 1, 0, 0, out) == 0);
+    forward_state_free(s);
+}
+
+TEST(hugepage_copy_serves_the_same_weights)
+{
+    const char *p = fixture_path("models/r1-vocab-q4_k_m.gguf");
+    struct model *m = model_open(&p, 1);
+    if (!m)
+        SKIP("r1-vocab-q4_k_m.gguf missing");
+    const struct gguf *g = m->shards[0];
+    const void *mapped = m->tok_embd->data;
+    const uint8_t *file_data = g->base + g->data_offset;
+    size_t nv = m->hp.n_vocab;
+    float *a = malloc(nv * sizeof *a), *b = malloc(nv * sizeof *b);
+    one_token_logits(m, a);
+
+    /* no room for a copy: the weights stay where they are */
+    setenv("MODEL_MEMORY_LIMIT", "1M", 1);
+    model_use_hugepages(m);
+    unsetenv("MODEL_MEMORY_LIMIT");
+    CHECK(m->tok_embd->data == mapped);
+
+    if (!thp_on()) {
+        free(a);
+        free(b);
+        model_free(m);
+        SKIP("transparent huge pages are off on this host");
+    }
+    model_use_hugepages(m);
+    CHECK(m->tok_embd->data != mapped);
+    CHECK((uintptr_t)g->hp_ % (2u << 20) == 0);
+    /* every tensor moved by the same amount, every byte the file's */
+    for (uint64_t t = 0; t < g->n_tensors; t++) {
+        CHECK((const uint8_t *)g->tensors[t].data == (const uint8_t *)g->hp_ + g->tensors[t].offset);
+        if (memcmp(g->tensors[t].data, file_data + g->tensors[t].offset, g->tensors[t].size) != 0)
+            test_fail_at(__FILE__, __LINE__, "tensor %s differs from the file after the copy", g->tensors[t].name);
+    }
+    one_token_logits(m, b);
+    CHECK(memcmp(a, b, nv * sizeof *a) == 0);
+    /* a second call changes nothing */
+    const void *moved = m->tok_embd->data;
+    model_use_hugepages(m);
+    CHECK(m->tok_embd->data == moved);
+    free(a);
+    free(b);
+    model_free(m);
+}
+
+TEST(hugepages_wanted_follows_the_environment)
+{
+    unsetenv("MODEL_HUGEPAGES");
+    CHECK_INT(model_hugepages_wanted(1), 1);
+    CHECK_INT(model_hugepages_wanted(0), 0);
+    setenv("MODEL_HUGEPAGES", "0", 1);
+    CHECK_INT(model_hugepages_wanted(1), 0);
+    setenv("MODEL_HUGEPAGES", "1", 1);
+    CHECK_INT(model_hugepages_wanted(0), 1);
+    unsetenv("MODEL_HUGEPAGES");
+}
