@@ -124,35 +124,32 @@ static inline __m512i k4_unpack_scales(__m512i v)
 }
 
 /*
- * vpshufb control spreading scale bytes over int16 lanes: 128-bit lanes 0-1
- * take scale a for their first 4 int16 and b for the last 4, lanes 2-3 take
- * c and d; the high bytes are zero.
+ * vpshufb control giving each int32 lane the scale byte a (128-bit lanes
+ * 0-1) or b (lanes 2-3) zero-extended: as int16 pairs (scale, 0).
  */
-static inline __m512i spread_scales(int a, int b, int c, int d)
+static inline __m512i spread32(int a, int b)
 {
-    const __m128i lo = _mm_set_epi8(-128, (char)b, -128, (char)b, -128, (char)b, -128, (char)b,
-                                    -128, (char)a, -128, (char)a, -128, (char)a, -128, (char)a);
-    const __m128i hi = _mm_set_epi8(-128, (char)d, -128, (char)d, -128, (char)d, -128, (char)d,
-                                    -128, (char)c, -128, (char)c, -128, (char)c, -128, (char)c);
+    const __m128i lo = _mm_set1_epi32((int)(0x80808000u | (unsigned)a));
+    const __m128i hi = _mm_set1_epi32((int)(0x80808000u | (unsigned)b));
     const __m256i l2 = _mm256_set_m128i(lo, lo), h2 = _mm256_set_m128i(hi, hi);
     return _mm512_inserti64x4(_mm512_castsi256_si512(l2), h2, 1);
 }
 
 /*
- * One multiply per 64 weights and one per 128 for the scales: vpdpbusd
- * sums 4 nibble x int8 products per int32 lane (at most 4*15*128, so it
- * fits int16), vpackssdw puts two such vectors side by side as int16 and
- * one vpdpwssd applies the sub-block scales to both. Lane k of a dpbusd
- * result holds sub-block (k < 8 ? a : b) of its zmm, so after the pack
- * 128-bit lanes 0-1 hold sub-blocks (a, a') and lanes 2-3 (b, b'). The
- * integer sum is the same as the reference's; only the float steps after
- * it are grouped differently (see the top of the file).
+ * vpdpbusd sums 4 nibble x int8 products per int32 lane (at most 4*15*128,
+ * within int16), and vpdpwssd, reading each lane as the int16 pair (sum,
+ * sign), multiplies it by its sub-block scale: each lane of the block's sum
+ * holds the same integer as in vec_dot's maddubs/madd order, so the float
+ * steps after it round alike (a different split of the integers between
+ * lanes, tried first, rounded differently enough to move the logits of a
+ * random-weight model whose Q4_K mins nearly cancel its scales). The scale
+ * bytes are unpacked in vector registers, d and dmin converted together.
  */
 ALWAYS_INLINE void q4k_rows(int n, float *s, const char *vx, size_t xs, const block_q8_K *y, int R)
 {
     const __m512i m4 = _mm512_set1_epi8(0xF);
     /* dpbusd results 0-3 hold sub-blocks (0,2), (1,3), (4,6), (5,7) */
-    const __m512i ctl01 = spread_scales(0, 1, 2, 3), ctl23 = spread_scales(4, 5, 6, 7);
+    const __m512i ctl[4] = { spread32(0, 2), spread32(1, 3), spread32(4, 6), spread32(5, 7) };
     __m512 acc[4];
     __m128 accm[4];
     for (int r = 0; r < R; r++) {
@@ -182,8 +179,10 @@ ALWAYS_INLINE void q4k_rows(int n, float *s, const char *vx, size_t xs, const bl
             const __m512i d1 = _mm512_dpbusd_epi32(z, _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4), q8[1]);
             const __m512i d2 = _mm512_dpbusd_epi32(z, _mm512_and_si512(q1, m4), q8[2]);
             const __m512i d3 = _mm512_dpbusd_epi32(z, _mm512_and_si512(_mm512_srli_epi16(q1, 4), m4), q8[3]);
-            __m512i sumi = _mm512_dpwssd_epi32(z, _mm512_packs_epi32(d0, d1), _mm512_shuffle_epi8(sb, ctl01));
-            sumi = _mm512_dpwssd_epi32(sumi, _mm512_packs_epi32(d2, d3), _mm512_shuffle_epi8(sb, ctl23));
+            __m512i sumi = _mm512_dpwssd_epi32(z, d0, _mm512_shuffle_epi8(sb, ctl[0]));
+            sumi = _mm512_dpwssd_epi32(sumi, d1, _mm512_shuffle_epi8(sb, ctl[1]));
+            sumi = _mm512_dpwssd_epi32(sumi, d2, _mm512_shuffle_epi8(sb, ctl[2]));
+            sumi = _mm512_dpwssd_epi32(sumi, d3, _mm512_shuffle_epi8(sb, ctl[3]));
             acc[r] = _mm512_fmadd_ps(_mm512_broadcastss_ps(dm), _mm512_cvtepi32_ps(sumi), acc[r]);
             accm[r] = _mm_fnmadd_ps(_mm_permute_ps(dm, 0x55), _mm_cvtepi32_ps(pm), accm[r]);
         }
@@ -274,8 +273,53 @@ static void gemv_q6_K_avx512(int n, float *s, const void *vx, size_t xs, int nro
     }
 }
 
+/*
+ * F16: per row the exact steps of vec_dot1_f16_avx512 (4 accumulators over
+ * each 64 elements, folded 0+2, 1+3, then together, the tail in double), so
+ * the results are bit for bit those of the vec_dot path; the gain is the
+ * activation converted once for the 4 rows and the stream-order prefetch.
+ */
+ALWAYS_INLINE void f16_rows(int n, float *s, const char *vx, size_t xs, const ggml_half *y, int R)
+{
+    __m512 a[4][4];
+    for (int r = 0; r < R; r++)
+        for (int j = 0; j < 4; j++)
+            a[r][j] = _mm512_setzero_ps();
+    const int nb = n / 64;
+    struct pf_pair pf = pf_pair_start(vx, xs, 64 * sizeof(ggml_half), nb, R);
+    for (int i = 0; i < nb; i++, pf_pair_next(&pf)) {
+        __m512 yv[4];
+        for (int j = 0; j < 4; j++)
+            yv[j] = _mm512_cvtph_ps(load256(y + 64 * i + 16 * j));
+        _Pragma("GCC unroll 4") for (int r = 0; r < R; r++) {
+            const ggml_half *x = (const ggml_half *)(const void *)(vx + (size_t)r * xs) + 64 * i;
+            pf_row(&pf, r, 2); /* 128 bytes */
+            for (int j = 0; j < 4; j++)
+                a[r][j] = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + 16 * j)), yv[j], a[r][j]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        const ggml_half *x = (const ggml_half *)(const void *)(vx + (size_t)r * xs);
+        double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[r][0], a[r][2]), _mm512_add_ps(a[r][1], a[r][3])));
+        for (int i = 64 * nb; i < n; i++)
+            sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+        s[r] = (float)sum;
+    }
+}
+
+static void gemv_f16_avx512(int n, float *s, const void *vx, size_t xs, int nrows, const void *vy)
+{
+    switch (nrows) {
+    case 4: f16_rows(n, s, vx, xs, vy, 4); break;
+    case 3: f16_rows(n, s, vx, xs, vy, 3); break;
+    case 2: f16_rows(n, s, vx, xs, vy, 2); break;
+    default: f16_rows(n, s, vx, xs, vy, 1); break;
+    }
+}
+
 const struct kern_gemv kern_gemv_avx512[] = {
     { GGML_TYPE_Q4_K, prep_q8_K_q4, gemv_q4_K_avx512 },
     { GGML_TYPE_Q6_K, NULL, gemv_q6_K_avx512 },
+    { GGML_TYPE_F16, NULL, gemv_f16_avx512 },
     { GGML_TYPE_COUNT, NULL, NULL },
 };

@@ -174,9 +174,9 @@ static double rel_diff(float got, float ref, uint32_t type, const void *w, const
 
 TEST(one_row_products_close_to_reference)
 {
-    static const uint32_t gt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K };
+    static const uint32_t gt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K, GGML_TYPE_F16 };
     const int lens[] = { 256, 512, 2048, 14336 };
-    const int nmax = 14336;
+    const int nmax = 14336 + 64; /* F16 rows run 40 past the longest length */
     tl_seed(400);
     for (int level = KERN_CPU_SCALAR; level <= kern_cpu_best(); level++) {
         CHECK_INT(kern_cpu_use(level), 0);
@@ -192,12 +192,13 @@ TEST(one_row_products_close_to_reference)
             }
             const struct ggml_type_traits *tr = ggml_get_type_traits(gt[t]);
             const struct ggml_type_traits *at = ggml_get_type_traits(tr->vec_dot_type);
-            const size_t wrow = ggml_row_size(gt[t], nmax), arow = ggml_row_size(tr->vec_dot_type, nmax);
+            const int64_t nrow = gt[t] == GGML_TYPE_F16 ? nmax : 14336; /* block multiples for the K-quants */
+            const size_t wrow = ggml_row_size(gt[t], nrow), arow = ggml_row_size(tr->vec_dot_type, nrow);
             char *w = malloc(4 * wrow), *q = malloc(arow), *qp = malloc(arow);
             float *y = malloc(sizeof(float) * nmax), *yq = malloc(sizeof(float) * nmax);
             double *wd = malloc(sizeof(double) * nmax), worst = 0;
             for (int li = 0; li < 4; li++) {
-                const int n = lens[li];
+                const int n = lens[li] + (gt[t] == GGML_TYPE_F16 ? 40 : 0); /* F16: a tail past the 64s */
                 const size_t rs = ggml_row_size(gt[t], n);
                 for (int rows = 1; rows <= 4; rows++) {
                     for (int r = 0; r < rows; r++)
@@ -219,6 +220,12 @@ TEST(one_row_products_close_to_reference)
                         if (!(rel <= 1e-5))
                             test_fail_at(__FILE__, __LINE__, "%s n=%d row %d of %d: %.9g vs reference %.9g (rel %g)",
                                          tr->name, n, r, rows, got[r], ref, rel);
+                        /* F16 keeps the single-row dot's steps: the same bits */
+                        float one;
+                        kern_vec_dot_single(gt[t])(n, &one, w + r * rs, qp);
+                        if (gt[t] == GGML_TYPE_F16 && memcmp(&one, &got[r], sizeof one))
+                            test_fail_at(__FILE__, __LINE__, "F16 n=%d row %d of %d: %.9g, single-row dot %.9g", n,
+                                         r, rows, got[r], one);
                     }
                 }
             }
@@ -237,7 +244,7 @@ TEST(one_row_products_close_to_reference)
 
 TEST(one_row_matmul_close_to_reference)
 {
-    static const uint32_t gt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K };
+    static const uint32_t gt[] = { GGML_TYPE_Q4_K, GGML_TYPE_Q6_K, GGML_TYPE_F16 };
     const int64_t N = 23, K = 1024;
     tl_seed(401);
     float *x = malloc(sizeof(float) * K), *xq = malloc(sizeof(float) * K), o1[23], o2[23];
