@@ -398,10 +398,7 @@ static void vec_dot1_f16_avx512(int n, float *s, const void *vx, const void *vy)
     for (; i + 64 <= n; i += 64)
         for (int j = 0; j < 4; j++)
             a[j] = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + i + 16 * j)), _mm512_cvtph_ps(load256(y + i + 16 * j)), a[j]);
-    double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
-    for (; i < n; i++)
-        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
-    *s = (float)sum;
+    *s = f16_dot1_finish(a, x, y, i, n);
 }
 
 static void vec_dot1_f32_avx512(int n, float *s, const void *vx, const void *vy)

@@ -3,12 +3,13 @@
  * the AVX-512 level: up to 4 weight rows per call share each activation
  * load, and the float sums stay in 16-lane zmm accumulators to the end.
  *
- * Unlike vec_dot these do not reproduce llama.cpp's 8-lane float order
- * (its one-token decode): the integer lanes are the same sums, but the
- * float steps are grouped differently, so results agree with the scalar
- * reference to float rounding, not bit for bit (tests/test_kernels_simd.c
- * checks them within 1e-5 of sum |w*y|). A row's result does not depend on
- * which rows share its call, so thread counts do not change the bits.
+ * Unlike vec_dot the K-quant ones do not reproduce llama.cpp's 8-lane
+ * float order (its one-token decode): the float steps are grouped
+ * differently, so results agree with the scalar reference to float
+ * rounding, not bit for bit (tests/test_kernels_simd.c checks them within
+ * 1e-5 of sum |w*y|); F16 keeps the single-row dot's steps exactly. A
+ * row's result does not depend on which rows share its call, so thread
+ * counts do not change the bits.
  *
  * Q4_K reads its activation row in a permuted layout (kern_gemv.prep):
  * one 64-byte load of quants holds chunks c and c+1, whose low nibbles are
@@ -39,58 +40,64 @@
 #define PF_L1 4096
 #define PF_L2 12288
 
+static const size_t pf_dist[2] = { PF_L1, PF_L2 };
+
+/* the read order's geometry and, per distance, where the ahead point is */
 struct pf_ahead {
-    uintptr_t base; /* block i+d of row 0 of this call, advanced per block */
+    uintptr_t at[2]; /* block i+d of row 0 of this call, advanced per block */
+    int left[2];     /* blocks before at[k] passes the end of the row */
     size_t xs, bs;
-    int left;       /* blocks before base passes the end of the row */
     int nb, R;
 };
 
-static inline struct pf_ahead pf_start(const void *vx, size_t xs, size_t bs, int nb, int R, size_t dist)
+static inline struct pf_ahead pf_start(const void *vx, size_t xs, size_t bs, int nb, int R)
 {
-    int d = (int)((dist + (size_t)R * bs - 1) / ((size_t)R * bs));
-    uintptr_t base = (uintptr_t)vx;
-    while (d >= nb) { /* short rows: the ahead point lies in a later group */
-        base += (size_t)R * xs;
-        d -= nb;
+    struct pf_ahead p = { .xs = xs, .bs = bs, .nb = nb, .R = R };
+    for (int k = 0; k < 2; k++) {
+        int d = (int)((pf_dist[k] + (size_t)R * bs - 1) / ((size_t)R * bs));
+        uintptr_t base = (uintptr_t)vx;
+        while (d >= nb) { /* short rows: the ahead point lies in a later group */
+            base += (size_t)R * xs;
+            d -= nb;
+        }
+        p.at[k] = base + (size_t)d * bs;
+        p.left[k] = nb - d;
     }
-    return (struct pf_ahead){ base + (size_t)d * bs, xs, bs, nb - d, nb, R };
+    return p;
 }
 
 static inline void pf_next(struct pf_ahead *p)
 {
-    p->base += p->bs;
-    if (--p->left == 0) {
-        p->base += (size_t)p->R * p->xs - (size_t)p->nb * p->bs;
-        p->left = p->nb;
+    for (int k = 0; k < 2; k++) {
+        p->at[k] += p->bs;
+        if (--p->left[k] == 0) {
+            p->at[k] += (size_t)p->R * p->xs - (size_t)p->nb * p->bs;
+            p->left[k] = p->nb;
+        }
     }
-}
-
-/* both distances, advanced together */
-struct pf_pair {
-    struct pf_ahead l1, l2;
-};
-
-static inline struct pf_pair pf_pair_start(const void *vx, size_t xs, size_t bs, int nb, int R)
-{
-    return (struct pf_pair){ pf_start(vx, xs, bs, nb, R, PF_L1), pf_start(vx, xs, bs, nb, R, PF_L2) };
-}
-
-static inline void pf_pair_next(struct pf_pair *p)
-{
-    pf_next(&p->l1);
-    pf_next(&p->l2);
 }
 
 /* the lines of row r's block at both ahead points */
-static inline void pf_row(const struct pf_pair *p, int r, int lines)
+static inline void pf_row(const struct pf_ahead *p, int r, int lines)
 {
     for (int l = 0; l < lines; l++) {
-        kern_prefetch((const void *)(p->l1.base + (size_t)r * p->l1.xs + 64 * (size_t)l));
-        kern_prefetch_l2((const void *)(p->l2.base + (size_t)r * p->l2.xs + 64 * (size_t)l));
+        kern_prefetch((const void *)(p->at[0] + (size_t)r * p->xs + 64 * (size_t)l));
+        kern_prefetch_l2((const void *)(p->at[1] + (size_t)r * p->xs + 64 * (size_t)l));
     }
 }
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* A one-row entry point: ROWS_FN specialised for each count of rows, 1 to 4. */
+#define GEMV_ENTRY(name, ROWS_FN)                                                                  \
+    static void name(int n, float *s, const void *vx, size_t xs, int nrows, const void *vy)        \
+    {                                                                                              \
+        switch (nrows) {                                                                           \
+        case 4: ROWS_FN(n, s, vx, xs, vy, 4); break;                                               \
+        case 3: ROWS_FN(n, s, vx, xs, vy, 3); break;                                               \
+        case 2: ROWS_FN(n, s, vx, xs, vy, 2); break;                                               \
+        default: ROWS_FN(n, s, vx, xs, vy, 1); break;                                              \
+        }                                                                                          \
+    }
 
 /* Q8_K, then sub-block groups 1<->2 and 5<->6 of every block swapped */
 static void prep_q8_K_q4(const float *x, void *vy, int64_t k)
@@ -157,8 +164,8 @@ ALWAYS_INLINE void q4k_rows(int n, float *s, const char *vx, size_t xs, const bl
         accm[r] = _mm_setzero_ps();
     }
     const int nb = n / QK_K;
-    struct pf_pair pf = pf_pair_start(vx, xs, sizeof(block_q4_K), nb, R);
-    for (int i = 0; i < nb; i++, pf_pair_next(&pf)) {
+    struct pf_ahead pf = pf_start(vx, xs, sizeof(block_q4_K), nb, R);
+    for (int i = 0; i < nb; i++, pf_next(&pf)) {
         const __m512i q8[4] = { _mm512_loadu_si512(y[i].qs), _mm512_loadu_si512(y[i].qs + 64),
                                 _mm512_loadu_si512(y[i].qs + 128), _mm512_loadu_si512(y[i].qs + 192) };
         const __m256i b = load256(y[i].bsums);
@@ -191,15 +198,7 @@ ALWAYS_INLINE void q4k_rows(int n, float *s, const char *vx, size_t xs, const bl
         s[r] = _mm512_reduce_add_ps(acc[r]) + hsum_ps4(accm[r]);
 }
 
-static void gemv_q4_K_avx512(int n, float *s, const void *vx, size_t xs, int nrows, const void *vy)
-{
-    switch (nrows) {
-    case 4: q4k_rows(n, s, vx, xs, vy, 4); break;
-    case 3: q4k_rows(n, s, vx, xs, vy, 3); break;
-    case 2: q4k_rows(n, s, vx, xs, vy, 2); break;
-    default: q4k_rows(n, s, vx, xs, vy, 1); break;
-    }
-}
+GEMV_ENTRY(gemv_q4_K_avx512, q4k_rows)
 
 static inline __m512i q6_spread(int base)
 {
@@ -228,8 +227,8 @@ ALWAYS_INLINE void q6k_rows(int n, float *s, const char *vx, size_t xs, const bl
     for (int r = 0; r < R; r++)
         acc[r] = _mm512_setzero_ps();
     const int nb = n / QK_K;
-    struct pf_pair pf = pf_pair_start(vx, xs, sizeof(block_q6_K), nb, R);
-    for (int i = 0; i < nb; i++, pf_pair_next(&pf)) {
+    struct pf_ahead pf = pf_start(vx, xs, sizeof(block_q6_K), nb, R);
+    for (int i = 0; i < nb; i++, pf_next(&pf)) {
         const __m512i q8[4] = { _mm512_loadu_si512(y[i].qs), _mm512_loadu_si512(y[i].qs + 64),
                                 _mm512_loadu_si512(y[i].qs + 128), _mm512_loadu_si512(y[i].qs + 192) };
         const __m256i bs = load256(y[i].bsums);
@@ -263,15 +262,7 @@ ALWAYS_INLINE void q6k_rows(int n, float *s, const char *vx, size_t xs, const bl
         s[r] = _mm512_reduce_add_ps(acc[r]);
 }
 
-static void gemv_q6_K_avx512(int n, float *s, const void *vx, size_t xs, int nrows, const void *vy)
-{
-    switch (nrows) {
-    case 4: q6k_rows(n, s, vx, xs, vy, 4); break;
-    case 3: q6k_rows(n, s, vx, xs, vy, 3); break;
-    case 2: q6k_rows(n, s, vx, xs, vy, 2); break;
-    default: q6k_rows(n, s, vx, xs, vy, 1); break;
-    }
-}
+GEMV_ENTRY(gemv_q6_K_avx512, q6k_rows)
 
 /*
  * F16: per row the exact steps of vec_dot1_f16_avx512 (4 accumulators over
@@ -286,8 +277,8 @@ ALWAYS_INLINE void f16_rows(int n, float *s, const char *vx, size_t xs, const gg
         for (int j = 0; j < 4; j++)
             a[r][j] = _mm512_setzero_ps();
     const int nb = n / 64;
-    struct pf_pair pf = pf_pair_start(vx, xs, 64 * sizeof(ggml_half), nb, R);
-    for (int i = 0; i < nb; i++, pf_pair_next(&pf)) {
+    struct pf_ahead pf = pf_start(vx, xs, 64 * sizeof(ggml_half), nb, R);
+    for (int i = 0; i < nb; i++, pf_next(&pf)) {
         __m512 yv[4];
         for (int j = 0; j < 4; j++)
             yv[j] = _mm512_cvtph_ps(load256(y + 64 * i + 16 * j));
@@ -298,24 +289,11 @@ ALWAYS_INLINE void f16_rows(int n, float *s, const char *vx, size_t xs, const gg
                 a[r][j] = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + 16 * j)), yv[j], a[r][j]);
         }
     }
-    for (int r = 0; r < R; r++) {
-        const ggml_half *x = (const ggml_half *)(const void *)(vx + (size_t)r * xs);
-        double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[r][0], a[r][2]), _mm512_add_ps(a[r][1], a[r][3])));
-        for (int i = 64 * nb; i < n; i++)
-            sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
-        s[r] = (float)sum;
-    }
+    for (int r = 0; r < R; r++)
+        s[r] = f16_dot1_finish(a[r], (const ggml_half *)(const void *)(vx + (size_t)r * xs), y, 64 * nb, n);
 }
 
-static void gemv_f16_avx512(int n, float *s, const void *vx, size_t xs, int nrows, const void *vy)
-{
-    switch (nrows) {
-    case 4: f16_rows(n, s, vx, xs, vy, 4); break;
-    case 3: f16_rows(n, s, vx, xs, vy, 3); break;
-    case 2: f16_rows(n, s, vx, xs, vy, 2); break;
-    default: f16_rows(n, s, vx, xs, vy, 1); break;
-    }
-}
+GEMV_ENTRY(gemv_f16_avx512, f16_rows)
 
 const struct kern_gemv kern_gemv_avx512[] = {
     { GGML_TYPE_Q4_K, prep_q8_K_q4, gemv_q4_K_avx512 },

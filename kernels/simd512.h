@@ -14,6 +14,20 @@ static inline __m256 fold16(__m512i v)
     return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1)));
 }
 
+/*
+ * The end of the single-row F16 dot (ggml_vec_dot_f16's order): the 4
+ * accumulators folded 0+2, 1+3, then together; elements i..n-1 past the
+ * last 64 added in double. Shared by vec_dot1_f16_avx512 and the one-row
+ * F16 product, whose results must be the same bits.
+ */
+static inline float f16_dot1_finish(const __m512 a[4], const ggml_half *x, const ggml_half *y, int i, int n)
+{
+    double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[0], a[2]), _mm512_add_ps(a[1], a[3])));
+    for (; i < n; i++)
+        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+    return (float)sum;
+}
+
 /* lanes 0..15 take int16 scale a, lanes 16..31 scale b */
 static inline __m512i perm_idx2(int a, int b)
 {
