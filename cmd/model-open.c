@@ -78,8 +78,7 @@ int open_model(const char *arg, const struct open_opts *o, struct opened *out)
         close_model(out);
         return -1;
     }
-    if (model_hugepages_wanted(o->hugepages))
-        model_use_hugepages(out->model);
+    model_use_hugepages(out->model, o->hugepages);
     if (!(out->state = forward_state_new(out->model, n_ctx, n_batch, kv)) ||
         forward_state_set_threads(out->state, o->n_threads)) {
         error_err();

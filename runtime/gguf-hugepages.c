@@ -34,8 +34,7 @@
 #define HUGE_PAGE ((size_t)2 << 20)
 #define COPY_PIECE ((size_t)16 << 20)
 
-/* THP off ("[never]") or unknown: huge pages would not come, the copy would buy nothing */
-static int thp_available(void)
+int gguf_hugepages_available(void)
 {
     FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
     if (!f)
@@ -49,7 +48,7 @@ static int thp_available(void)
 void gguf_move_to_hugepages(struct gguf *g)
 {
     if (!g->map_ || g->hp_ || g->data_size < HUGE_PAGE ||
-        !thp_available() || memory_available() < g->data_size + g->data_size / 8)
+        !gguf_hugepages_available() || memory_available() < g->data_size + g->data_size / 8)
         return;
     const size_t n = (g->data_size + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
     uint8_t *raw = mmap(NULL, n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,

@@ -119,6 +119,9 @@ void gguf_close(struct gguf *g);
  * pages (faster to stream; see gguf-hugepages.c). Does nothing when THP is
  * off or memory for the copy cannot be had. */
 void gguf_move_to_hugepages(struct gguf *g);
+/* Transparent huge pages are on ("always" or "madvise"); when off or unknown
+ * the copy would buy nothing. */
+int gguf_hugepages_available(void);
 
 /* Key/values. */
 const struct gguf_value *gguf_get(const struct gguf *g, const char *key);

@@ -414,8 +414,10 @@ int model_hugepages_wanted(int by_default)
     return env && *env ? strcmp(env, "0") != 0 : by_default;
 }
 
-void model_use_hugepages(struct model *m)
+void model_use_hugepages(struct model *m, int by_default)
 {
+    if (!model_hugepages_wanted(by_default))
+        return;
     for (int i = 0; i < m->n_shards; i++)
         gguf_move_to_hugepages(m->shards[i]);
 }

@@ -76,10 +76,11 @@ void model_free(struct model *m);
  * over (closed by model_free, or here on failure). For the fuzzer and
  * in-memory models. */
 struct model *model_from_gguf(struct gguf *g);
-/* Serve the weights from transparent huge pages (gguf_move_to_hugepages):
- * generation streams them 5-15% faster, the copy costs load time. */
-void model_use_hugepages(struct model *m);
-/* Whether to: MODEL_HUGEPAGES=1|0 when set, else the command's default. */
+/* Serve the weights from transparent huge pages (gguf_move_to_hugepages) when
+ * model_hugepages_wanted(by_default): generation streams them 5-15% faster,
+ * the copy costs load time. */
+void model_use_hugepages(struct model *m, int by_default);
+/* MODEL_HUGEPAGES=1|0 when set, else the command's default. */
 int model_hugepages_wanted(int by_default);
 
 /* Hyper-parameters from a parsed header alone (also for `inspect`/`pull`). */

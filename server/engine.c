@@ -100,8 +100,7 @@ static void *eng_load(const char *const *paths, int n_paths, const char *templat
         eng_unload(em);
         return NULL;
     }
-    if (model_hugepages_wanted(1))
-        model_use_hugepages(em->m);
+    model_use_hugepages(em->m, 1);
     if (!(em->tok = tokenizer_load(em->m->meta)))
         goto fail;
     if (!(em->batch = batch_new(em->m, em->n_ctx, em->n_batch, n_slots, engine_n_threads)))

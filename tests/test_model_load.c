@@ -501,16 +501,6 @@ TEST(threads_give_identical_logits)
     model_free(m);
 }
 
-static int thp_on(void)
-{
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    char line[128] = "";
-    int on = f && fgets(line, sizeof line, f) && !strstr(line, "[never]");
-    if (f)
-        fclose(f);
-    return on;
-}
-
 /* logits of one token, from a fresh state */
 static void one_token_logits(struct model *m, float *out)
 {
@@ -535,17 +525,17 @@ TEST(hugepage_copy_serves_the_same_weights)
 
     /* no room for a copy: the weights stay where they are */
     setenv("MODEL_MEMORY_LIMIT", "1M", 1);
-    model_use_hugepages(m);
+    model_use_hugepages(m, 1);
     unsetenv("MODEL_MEMORY_LIMIT");
     CHECK(m->tok_embd->data == mapped);
 
-    if (!thp_on()) {
+    if (!gguf_hugepages_available()) {
         free(a);
         free(b);
         model_free(m);
         SKIP("transparent huge pages are off on this host");
     }
-    model_use_hugepages(m);
+    model_use_hugepages(m, 1);
     CHECK(m->tok_embd->data != mapped);
     CHECK((uintptr_t)g->hp_ % (2u << 20) == 0);
     /* every tensor moved by the same amount, every byte the file's */
@@ -558,7 +548,7 @@ TEST(hugepage_copy_serves_the_same_weights)
     CHECK(memcmp(a, b, nv * sizeof *a) == 0);
     /* a second call changes nothing */
     const void *moved = m->tok_embd->data;
-    model_use_hugepages(m);
+    model_use_hugepages(m, 1);
     CHECK(m->tok_embd->data == moved);
     free(a);
     free(b);
@@ -567,6 +557,7 @@ TEST(hugepage_copy_serves_the_same_weights)
 
 TEST(hugepages_wanted_follows_the_environment)
 {
+    const char *p = fixture_path("models/r1-vocab-q4_k_m.gguf");
     unsetenv("MODEL_HUGEPAGES");
     CHECK_INT(model_hugepages_wanted(1), 1);
     CHECK_INT(model_hugepages_wanted(0), 0);
@@ -574,5 +565,17 @@ TEST(hugepages_wanted_follows_the_environment)
     CHECK_INT(model_hugepages_wanted(1), 0);
     setenv("MODEL_HUGEPAGES", "1", 1);
     CHECK_INT(model_hugepages_wanted(0), 1);
+    /* and model_use_hugepages asks it: neither an off default nor MODEL_HUGEPAGES=0 copies */
     unsetenv("MODEL_HUGEPAGES");
+    struct model *m = model_open(&p, 1);
+    if (!m)
+        SKIP("r1-vocab-q4_k_m.gguf missing");
+    const void *mapped = m->tok_embd->data;
+    model_use_hugepages(m, 0);
+    CHECK(m->tok_embd->data == mapped);
+    setenv("MODEL_HUGEPAGES", "0", 1);
+    model_use_hugepages(m, 1);
+    CHECK(m->tok_embd->data == mapped);
+    unsetenv("MODEL_HUGEPAGES");
+    model_free(m);
 }
