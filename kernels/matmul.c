@@ -15,10 +15,10 @@
  * the same bits as the other paths.
  *
  * With one activation row, a type whose level has a one-row product
- * (kern_get_gemv: Q4_K and Q6_K at AVX-512) goes through it, up to 4
+ * (kern_get_gemv: Q4_K, Q6_K and F16 at AVX-512) goes through it, up to 4
  * weight rows per call; each thread converts the activation row itself
  * into its own buffer, so the threads never wait for each other before
- * the end of the call. Its float order is not vec_dot's (see
+ * the end of the call. The K-quants' float order is not vec_dot's (see
  * kernels/gemv_avx512.c). The other types with one activation row
  * prefetch the weight rows ahead of the dot (prefetch_ahead).
  */
