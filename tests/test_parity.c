@@ -212,16 +212,10 @@ TEST(stories260k) { check_model("real/stories260K.ref.json", "real/stories260K.g
 /* The literal requirement: greedy from BOS gives the reference story, all 200 tokens, margins or not. */
 TEST(stories260k_greedy_from_bos_whole)
 {
-    cJSON *ref = test_read_json(fixture_path("real/stories260K.ref.json"));
-    if (!ref)
-        SKIP("reference file missing");
-    const char *path = fixture_path("real/stories260K.gguf");
-    struct model *m = model_open(&path, 1);
-    CHECK(m != NULL);
-    if (!m) {
-        cJSON_Delete(ref);
+    cJSON *ref;
+    struct model *m;
+    if (parity_open("real/stories260K.ref.json", "real/stories260K.gguf", &ref, &m))
         return;
-    }
     const cJSON *seq = cJSON_GetArrayItem(item(ref, "sequences"), 0);
     int n, ng;
     int32_t *toks = int_array(item(seq, "tokens"), &n);
