@@ -15,6 +15,15 @@ static char *slurp(FILE *f)
     return s;
 }
 
+/* All that f received equals want; f is closed. A macro so a failure names the test's line. */
+#define CHECK_STREAM(f, want)                                           \
+    do {                                                                \
+        char *got_ = slurp(f);                                          \
+        CHECK_STR(got_, want);                                          \
+        free(got_);                                                     \
+        fclose(f);                                                      \
+    } while (0)
+
 /* A display writing answer and reasoning to one stream (as on a terminal), or to two. */
 static void setup(struct chat_display *d, FILE *out, FILE *think, int color, int hide)
 {
@@ -40,11 +49,8 @@ TEST(terminal_with_colour_dims_the_reasoning_under_a_header)
     struct chat_display d;
     setup(&d, f, f, 1, 0);
     feed(&d);
-    char *s = slurp(f);
-    CHECK_STR(s, "\033[2mThinking...\nLet me see.\033[0m\033[2m 2+2=4.\033[0m\033[2m\n...done thinking.\033[0m\n\n"
-                 "It is 4.\n");
-    free(s);
-    fclose(f);
+    CHECK_STREAM(f, "\033[2mThinking...\nLet me see.\033[0m\033[2m 2+2=4.\033[0m\033[2m\n...done thinking.\033[0m\n\n"
+                    "It is 4.\n");
 }
 
 TEST(no_colour_keeps_the_frame_without_escapes)
@@ -53,10 +59,7 @@ TEST(no_colour_keeps_the_frame_without_escapes)
     struct chat_display d;
     setup(&d, f, f, 0, 0);
     feed(&d);
-    char *s = slurp(f);
-    CHECK_STR(s, "Thinking...\nLet me see. 2+2=4.\n...done thinking.\n\nIt is 4.\n");
-    free(s);
-    fclose(f);
+    CHECK_STREAM(f, "Thinking...\nLet me see. 2+2=4.\n...done thinking.\n\nIt is 4.\n");
 }
 
 TEST(pipe_gets_only_the_answer)
@@ -65,13 +68,8 @@ TEST(pipe_gets_only_the_answer)
     struct chat_display d;
     setup(&d, out, err, 0, 0);
     feed(&d);
-    char *o = slurp(out), *e = slurp(err);
-    CHECK_STR(o, "It is 4.\n");
-    CHECK_STR(e, "Thinking...\nLet me see. 2+2=4.\n...done thinking.\n\n");
-    free(o);
-    free(e);
-    fclose(out);
-    fclose(err);
+    CHECK_STREAM(out, "It is 4.\n");
+    CHECK_STREAM(err, "Thinking...\nLet me see. 2+2=4.\n...done thinking.\n\n");
 }
 
 TEST(hidden_reasoning_shows_an_erasable_marker_on_a_terminal)
@@ -80,22 +78,14 @@ TEST(hidden_reasoning_shows_an_erasable_marker_on_a_terminal)
     struct chat_display d;
     setup(&d, f, f, 1, 1);
     feed(&d);
-    char *s = slurp(f);
-    CHECK_STR(s, "\033[2mThinking...\033[0m\r\033[KIt is 4.\n");
-    free(s);
-    fclose(f);
+    CHECK_STREAM(f, "\033[2mThinking...\033[0m\r\033[KIt is 4.\n");
 
     /* not a terminal: nothing at all for the reasoning */
     FILE *out = tmpfile(), *err = tmpfile();
     setup(&d, out, err, 0, 1);
     feed(&d);
-    char *o = slurp(out), *e = slurp(err);
-    CHECK_STR(o, "It is 4.\n");
-    CHECK_STR(e, "");
-    free(o);
-    free(e);
-    fclose(out);
-    fclose(err);
+    CHECK_STREAM(out, "It is 4.\n");
+    CHECK_STREAM(err, "");
 }
 
 TEST(answer_cut_while_thinking_ends_the_block_without_claiming_it_finished)
@@ -105,10 +95,7 @@ TEST(answer_cut_while_thinking_ends_the_block_without_claiming_it_finished)
     setup(&d, f, f, 0, 0);
     display_text(&d, PART_REASONING, "hmm", 3);
     display_end(&d);
-    char *s = slurp(f);
-    CHECK_STR(s, "Thinking...\nhmm\n");
-    free(s);
-    fclose(f);
+    CHECK_STREAM(f, "Thinking...\nhmm\n");
 }
 
 TEST(answer_without_reasoning_is_plain)
@@ -118,8 +105,5 @@ TEST(answer_without_reasoning_is_plain)
     setup(&d, f, f, 1, 0);
     display_text(&d, PART_CONTENT, "Hello\n", 6);
     display_end(&d);
-    char *s = slurp(f);
-    CHECK_STR(s, "Hello\n");
-    free(s);
-    fclose(f);
+    CHECK_STREAM(f, "Hello\n");
 }

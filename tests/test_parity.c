@@ -32,20 +32,12 @@
 #include "../runtime/model.h"
 #include "../runtime/sampler.h"
 
-#define NEAR_TIE 0.05
-
 static void check_model(const char *ref_rel, const char *model_rel, enum kv_type kv)
 {
-    cJSON *ref = test_read_json(fixture_path(ref_rel));
-    if (!ref)
-        SKIP("reference file missing (MODEL_FIXTURES?)");
-    const char *path = fixture_path(model_rel);
-    struct model *m = model_open(&path, 1);
-    if (!m) {
-        test_fail_at(__FILE__, __LINE__, "model_open: %s", err_msg());
-        cJSON_Delete(ref);
+    cJSON *ref;
+    struct model *m;
+    if (parity_open(ref_rel, model_rel, &ref, &m))
         return;
-    }
     int n_vocab = (int)m->hp.n_vocab;
     CHECK_INT(n_vocab, (int)num(ref, "n_vocab"));
     int n_ctx = (int)num(ref, "n_ctx");
@@ -75,28 +67,17 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
 
         /* the spread, and from it the tolerance and the near-tie threshold */
         const cJSON *top50 = item(seq, "top50"), *full = item(seq, "logits");
-        double lo = INFINITY, hi = -INFINITY;
         const cJSON *e;
         if (full) {
             int k = 0;
             n_full++;
             cJSON_ArrayForEach(e, full)
             {
-                double v = e->valuedouble;
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
-                double d = fabs(last[k++] - v);
+                double d = fabs(last[k++] - e->valuedouble);
                 worst_full = d > worst_full ? d : worst_full;
             }
-        } else {
-            cJSON_ArrayForEach(e, top50)
-            {
-                double v = cJSON_GetArrayItem(e, 1)->valuedouble;
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
-            }
         }
-        double spread = hi - lo;
+        double spread = parity_spread(seq);
         tol = rel_tol * spread;
         /* a decision closer than the allowed logit error may legitimately differ */
         excuse = tol > NEAR_TIE ? tol : NEAR_TIE;
@@ -231,16 +212,10 @@ TEST(stories260k) { check_model("real/stories260K.ref.json", "real/stories260K.g
 /* The literal requirement: greedy from BOS gives the reference story, all 200 tokens, margins or not. */
 TEST(stories260k_greedy_from_bos_whole)
 {
-    cJSON *ref = test_read_json(fixture_path("real/stories260K.ref.json"));
-    if (!ref)
-        SKIP("reference file missing");
-    const char *path = fixture_path("real/stories260K.gguf");
-    struct model *m = model_open(&path, 1);
-    CHECK(m != NULL);
-    if (!m) {
-        cJSON_Delete(ref);
+    cJSON *ref;
+    struct model *m;
+    if (parity_open("real/stories260K.ref.json", "real/stories260K.gguf", &ref, &m))
         return;
-    }
     const cJSON *seq = cJSON_GetArrayItem(item(ref, "sequences"), 0);
     int n, ng;
     int32_t *toks = int_array(item(seq, "tokens"), &n);

@@ -25,7 +25,6 @@
 #include "../runtime/model.h"
 #include "../runtime/sampler.h"
 
-#define NEAR_TIE 0.05
 #define GREEDY_STEPS 8
 
 /* Every position's logits of toks with the state's threads, then GREEDY_STEPS greedy tokens into greedy[]. */
@@ -50,16 +49,10 @@ static int run_sequence(struct forward_state *s, const int32_t *toks, int n, int
 /* One model at the current level: 1 thread vs 2 threads, and both against llama.cpp. */
 static void check_model(const char *ref_rel, const char *model_rel, enum kv_type kv, struct kern_pool *pool2)
 {
-    cJSON *ref = test_read_json(fixture_path(ref_rel));
-    if (!ref)
-        SKIP("reference file missing (MODEL_FIXTURES?)");
-    const char *path = fixture_path(model_rel);
-    struct model *m = model_open(&path, 1);
-    if (!m) {
-        test_fail_at(__FILE__, __LINE__, "model_open: %s", err_msg());
-        cJSON_Delete(ref);
+    cJSON *ref;
+    struct model *m;
+    if (parity_open(ref_rel, model_rel, &ref, &m))
         return;
-    }
     const int n_vocab = (int)m->hp.n_vocab;
     const double rel_tol = parity_rel_tol(m);
     const char *level = kern_cpu_level_name(kern_cpu_level());
@@ -91,19 +84,10 @@ static void check_model(const char *ref_rel, const char *model_rel, enum kv_type
         test_fail_at(__FILE__, __LINE__, "%s at %s: 2 threads give other logits than 1", model_rel, level);
 
     /* the spread of llama.cpp's last logits, for the tolerance */
-    const cJSON *full = item(seq, "logits"), *top50 = item(seq, "top50");
-    double lo = INFINITY, hi = -INFINITY;
-    const cJSON *range = full ? full : top50;
-    cJSON_ArrayForEach(e, range)
-    {
-        double v = full ? e->valuedouble : cJSON_GetArrayItem(e, 1)->valuedouble;
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-    }
-    const double tol = rel_tol * (hi - lo), excuse = tol > NEAR_TIE ? tol : NEAR_TIE;
+    const double tol = rel_tol * parity_spread(seq), excuse = tol > NEAR_TIE ? tol : NEAR_TIE;
     const float *last = l2 + (size_t)(n - 1) * n_vocab;
     double worst = 0;
-    cJSON_ArrayForEach(e, top50)
+    cJSON_ArrayForEach(e, item(seq, "top50"))
     {
         int id = (int)cJSON_GetArrayItem(e, 0)->valuedouble;
         double d = fabs(last[id] - cJSON_GetArrayItem(e, 1)->valuedouble);

@@ -28,6 +28,16 @@ static struct gguf *build(struct mem *m, void (*fill)(struct gguf_writer *))
     return m->g;
 }
 
+/* The tokenizer of what fill() writes, which must load; NULL when it did not. */
+static struct tokenizer *load(struct mem *m, void (*fill)(struct gguf_writer *))
+{
+    if (!build(m, fill))
+        return NULL;
+    struct tokenizer *t = tokenizer_load(m->g);
+    CHECK(t != NULL);
+    return t;
+}
+
 static void done(struct mem *m)
 {
     gguf_close(m->g);
@@ -166,10 +176,7 @@ static void bpe_small(struct gguf_writer *w)
 TEST(unknown_pre_tokenizer_falls_back_with_a_warning)
 {
     struct mem m;
-    if (!build(&m, bpe_small))
-        return;
-    struct tokenizer *t = tokenizer_load(m.g);
-    CHECK(t != NULL);
+    struct tokenizer *t = load(&m, bpe_small);
     if (t) {
         CHECK(tokenizer_warning(t) && strstr(tokenizer_warning(t), "no-such-pre"));
         CHECK_STR(tokenizer_pre(t), "default");
@@ -209,10 +216,7 @@ static void spm_small(struct gguf_writer *w)
 TEST(spm_without_byte_tokens_uses_unk)
 {
     struct mem m;
-    if (!build(&m, spm_small))
-        return;
-    struct tokenizer *t = tokenizer_load(m.g);
-    CHECK(t != NULL);
+    struct tokenizer *t = load(&m, spm_small);
     if (t) {
         int32_t *ids;
         size_t n;

@@ -10,6 +10,20 @@
 
 #include "../server/toolcall.h"
 
+/* text parses to exactly one call, of want_name with want_args (compacted). A macro so a failure names
+ * the case's line. */
+#define CHECK_ONE_CALL(text, want_name, want_args)                                                        \
+    do {                                                                                                  \
+        struct tool_call *c_;                                                                             \
+        int n_;                                                                                           \
+        char *content_;                                                                                   \
+        CHECK_INT(toolcall_parse(text, &c_, &n_, &content_), 1);                                          \
+        CHECK_STR(c_[0].name, want_name);                                                                 \
+        CHECK_STR(c_[0].arguments, want_args);                                                            \
+        toolcall_calls_free(c_, n_);                                                                      \
+        free(content_);                                                                                   \
+    } while (0)
+
 #define R1_ONE                                                                                            \
     "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{\"city\": \"Paris\"}\n" \
     "```<｜tool▁call▁end｜><｜tool▁calls▁end｜>"
@@ -52,40 +66,20 @@ TEST(r1_unterminated_call_still_parses)
 {
     /* generation cut by max_tokens after the arguments */
     const char *text = "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>f\n```json\n{\"a\": true}\n```";
-    struct tool_call *c;
-    int n;
-    char *content;
-    CHECK_INT(toolcall_parse(text, &c, &n, &content), 1);
-    CHECK_STR(c[0].name, "f");
-    CHECK_STR(c[0].arguments, "{\"a\":true}");
-    toolcall_calls_free(c, n);
-    free(content);
+    CHECK_ONE_CALL(text, "f", "{\"a\":true}");
 }
 
 TEST(hermes_and_bare_json)
 {
+    CHECK_ONE_CALL("<tool_call>\n{\"name\": \"f\", \"arguments\": {\"q\": \"a b\"}}\n</tool_call>", "f",
+                   "{\"q\":\"a b\"}");
+    CHECK_ONE_CALL(" {\"name\": \"g\", \"parameters\": {\"n\": 3}}", "g", "{\"n\":3}");
+    /* arguments given as a JSON string */
+    CHECK_ONE_CALL("<|python_tag|>{\"name\": \"h\", \"arguments\": \"{\\\"k\\\":1}\"}", "h", "{\"k\":1}");
+
     struct tool_call *c;
     int n;
     char *content;
-    CHECK_INT(toolcall_parse("<tool_call>\n{\"name\": \"f\", \"arguments\": {\"q\": \"a b\"}}\n</tool_call>", &c, &n,
-                             &content), 1);
-    CHECK_STR(c[0].name, "f");
-    CHECK_STR(c[0].arguments, "{\"q\":\"a b\"}");
-    toolcall_calls_free(c, n);
-    free(content);
-
-    CHECK_INT(toolcall_parse(" {\"name\": \"g\", \"parameters\": {\"n\": 3}}", &c, &n, &content), 1);
-    CHECK_STR(c[0].name, "g");
-    CHECK_STR(c[0].arguments, "{\"n\":3}");
-    toolcall_calls_free(c, n);
-    free(content);
-
-    CHECK_INT(toolcall_parse("<|python_tag|>{\"name\": \"h\", \"arguments\": \"{\\\"k\\\":1}\"}", &c, &n, &content), 1);
-    CHECK_STR(c[0].name, "h");
-    CHECK_STR(c[0].arguments, "{\"k\":1}");
-    toolcall_calls_free(c, n);
-    free(content);
-
     CHECK_INT(toolcall_parse("[{\"name\":\"a\",\"arguments\":{}},{\"name\":\"b\",\"arguments\":{}}]", &c, &n, &content), 2);
     CHECK_STR(c[1].name, "b");
     toolcall_calls_free(c, n);
