@@ -48,10 +48,16 @@ const char *display_reset(const struct chat_display *d)
     return d->color ? RESET : "";
 }
 
-static void close_reasoning(struct chat_display *d)
+/* End the reasoning block (shown, or hidden behind the "Thinking..." marker).
+ * finished: the answer follows, so say the thinking is done; otherwise it was
+ * cut off, and only the dimming ends. */
+static void close_reasoning(struct chat_display *d, int finished)
 {
     if (d->in_reasoning) {
-        fprintf(d->think, "%s\n...done thinking.%s\n\n", display_dim(d), display_reset(d));
+        if (finished)
+            fprintf(d->think, "%s\n...done thinking.%s\n\n", display_dim(d), display_reset(d));
+        else
+            fprintf(d->think, "%s\n", display_reset(d));
         fflush(d->think);
         d->in_reasoning = 0;
         if (d->think == d->out)
@@ -91,7 +97,7 @@ int display_text(struct chat_display *d, enum reasoning_part part, const char *t
             d->at_line_start = text[len - 1] == '\n';
         return 0;
     }
-    close_reasoning(d);
+    close_reasoning(d, 1);
     d->any_content = 1;
     fwrite(text, 1, len, d->out);
     fflush(d->out);
@@ -102,19 +108,7 @@ int display_text(struct chat_display *d, enum reasoning_part part, const char *t
 
 void display_end(struct chat_display *d)
 {
-    if (d->in_reasoning) {
-        /* cut off while thinking: end the dimmed block without claiming it finished */
-        fprintf(d->think, "%s\n", display_reset(d));
-        fflush(d->think);
-        d->in_reasoning = 0;
-        if (d->think == d->out)
-            d->at_line_start = 1;
-    }
-    if (d->marker_shown) {
-        fputs(ERASE_LINE, d->think);
-        fflush(d->think);
-        d->marker_shown = 0;
-    }
+    close_reasoning(d, 0);
     if (!d->at_line_start) {
         fputc('\n', d->out);
         d->at_line_start = 1;

@@ -7,6 +7,7 @@
  */
 #include "builtin.h"
 #include "parse-options.h"
+#include "store-util.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/gen-params.h"
@@ -109,9 +110,9 @@ int cmd_configure(int argc, const char **argv)
     if (!reset && !n_set)
         show_only = 1;
 
-    struct store *s = store_open(NULL);
+    struct store *s = cmd_store_open();
     if (!s)
-        return error_err(), EXIT_FAIL;
+        return EXIT_FAIL;
     struct store_model m;
     int rc = EXIT_FAIL;
     if (store_resolve(s, argv[0], &m, NULL) < 0) {

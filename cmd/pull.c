@@ -8,6 +8,7 @@
  */
 #include "builtin.h"
 #include "parse-options.h"
+#include "store-util.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/memory.h"
@@ -133,9 +134,9 @@ int cmd_pull(int argc, const char **argv)
     if (rate < 0)
         return error("--limit-rate must be a positive number of bytes per second, e.g. 10M"), EXIT_USAGE;
     http_set_limit_rate(rate);
-    struct store *s = store_open(NULL);
+    struct store *s = cmd_store_open();
     if (!s)
-        return error_err(), EXIT_FAIL;
+        return EXIT_FAIL;
     struct pull p;
     int rc = EXIT_FAIL;
     if (registry_pull_begin(s, argv[0], &p) < 0) {

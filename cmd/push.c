@@ -4,6 +4,7 @@
  */
 #include "builtin.h"
 #include "parse-options.h"
+#include "store-util.h"
 #include "usage.h"
 #include "../registry/progress.h"
 #include "../registry/registry.h"
@@ -26,9 +27,9 @@ int cmd_push(int argc, const char **argv)
     argc = parse_options(argc, argv, opts, push_usage);
     if (argc != 1)
         usage_with_options(push_usage, opts);
-    struct store *s = store_open(NULL);
+    struct store *s = cmd_store_open();
     if (!s)
-        return error_err(), EXIT_FAIL;
+        return EXIT_FAIL;
     struct progress *prog = progress_new(stderr, quiet, "Pushing");
     struct push_result res;
     int r = registry_push_model(s, argv[0], prog, &res);

@@ -20,6 +20,7 @@
 
 #include "usage.h"
 #include "../common/err.h"
+#include "../common/strbuf.h"
 
 #define HISTORY_MAX 1000
 
@@ -192,19 +193,6 @@ static void add_history(struct repl *r, const char *text)
         history(r->hist, &r->ev, H_ENTER, text);
 }
 
-/* Append text to the growing message in *buf. */
-static int append(char **buf, size_t *n, const char *text, size_t len)
-{
-    char *p = realloc(*buf, *n + len + 2);
-    if (!p)
-        return -1;
-    memcpy(p + *n, text, len);
-    *n += len;
-    p[*n] = 0;
-    *buf = p;
-    return 0;
-}
-
 int run_interactive(struct run_chat *rc)
 {
     struct repl r;
@@ -231,8 +219,7 @@ int run_interactive(struct run_chat *rc)
     el_set(r.el, EL_SIGNAL, 0);
     el_source(r.el, NULL); /* ~/.editrc */
 
-    char *msg = NULL;
-    size_t msg_n = 0;
+    struct strbuf msg = { 0 }; /* the message being typed (several lines between """) */
     int status = EXIT_OK;
     for (;;) {
         const char *line;
@@ -248,7 +235,7 @@ int run_interactive(struct run_chat *rc)
             printf("\n");
             if (r.multiline) {
                 r.multiline = 0;
-                msg_n = 0;
+                msg.n = 0;
             } else {
                 printf("Use Ctrl + d or /bye to exit.\n");
             }
@@ -260,35 +247,35 @@ int run_interactive(struct run_chat *rc)
 
         if (r.multiline) {
             const char *end = memmem(line, len, "\"\"\"", 3);
-            if (append(&msg, &msg_n, line, end ? (size_t)(end - line) : len) < 0)
+            if (strbuf_add(&msg, line, end ? (size_t)(end - line) : len) < 0)
                 break;
             if (!end) {
-                append(&msg, &msg_n, "\n", 1);
+                strbuf_add(&msg, "\n", 1);
                 continue;
             }
             r.multiline = 0;
         } else {
-            msg_n = 0;
+            msg.n = 0;
             if (len >= 3 && !memcmp(line, "\"\"\"", 3)) {
                 const char *body = line + 3;
                 size_t blen = len - 3;
                 const char *end = memmem(body, blen, "\"\"\"", 3);
-                if (append(&msg, &msg_n, body, end ? (size_t)(end - body) : blen) < 0)
+                if (strbuf_add(&msg, body, end ? (size_t)(end - body) : blen) < 0)
                     break;
                 if (!end) {
-                    if (msg_n)
-                        append(&msg, &msg_n, "\n", 1);
+                    if (msg.n)
+                        strbuf_add(&msg, "\n", 1);
                     r.multiline = 1;
                     continue;
                 }
-            } else if (append(&msg, &msg_n, line, len) < 0) {
+            } else if (strbuf_add(&msg, line, len) < 0) {
                 break;
             }
         }
-        if (!msg)
+        if (!msg.p)
             continue;
-        add_history(&r, msg);
-        char *text = trim(msg);
+        add_history(&r, msg.p);
+        char *text = trim(msg.p);
         if (!*text)
             continue;
         if (text[0] == '/' && !strchr(text, '\n')) {
@@ -308,7 +295,7 @@ int run_interactive(struct run_chat *rc)
         printf("\n");
         fflush(stdout);
     }
-    free(msg);
+    free(msg.p);
     if (r.hist_path && history(r.hist, &r.ev, H_SAVE, r.hist_path) < 0)
         warn("cannot save the history to %s", r.hist_path);
     el_end(r.el);

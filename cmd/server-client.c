@@ -10,26 +10,15 @@
 #include <string.h>
 
 #include "usage.h"
+#include "../common/strbuf.h"
 #include "../common/version.h"
-
-struct body {
-    char *p;
-    size_t n;
-};
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 {
-    struct body *b = ud;
+    struct strbuf *b = ud;
     size_t k = size * nmemb;
-    if (b->n + k > (16u << 20))
+    if (b->n + k > (16u << 20) || strbuf_add(b, data, k) < 0)
         return 0;
-    char *p = realloc(b->p, b->n + k + 1);
-    if (!p)
-        return 0;
-    memcpy(p + b->n, data, k);
-    b->n += k;
-    p[b->n] = 0;
-    b->p = p;
     return k;
 }
 
@@ -47,7 +36,7 @@ int server_call(const char *path, const char *json, cJSON **out)
     CURL *c = curl_easy_init();
     if (!c)
         return error("cannot start libcurl");
-    struct body b = { 0 };
+    struct strbuf b = { 0 };
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);

@@ -1,6 +1,7 @@
-/* bigram-heap.c - binary min-heap of candidate merges (see bigram-heap.h). */
+/* bigram-heap.c - binary min-heap of candidate merges and the symbol chain (see bigram-heap.h). */
 #include "bigram-heap.h"
 
+#include "utf8.h"
 #include "../common/err.h"
 
 #include <stdlib.h>
@@ -57,4 +58,30 @@ void bigram_heap_free(struct bigram_heap *h)
     free(h->v);
     h->v = NULL;
     h->n = h->cap = 0;
+}
+
+int sym_split_utf8(struct sym *syms, const char *text, size_t len)
+{
+    int ns = 0;
+    for (size_t off = 0; off < len; ns++) {
+        size_t cl = utf8_lead_len((unsigned char)text[off]);
+        if (cl > len - off)
+            cl = len - off;
+        syms[ns] = (struct sym){ ns - 1, off + cl == len ? -1 : ns + 1, (uint32_t)off, (uint32_t)cl };
+        off += cl;
+    }
+    return ns;
+}
+
+int sym_merge(struct sym *syms, struct bigram b)
+{
+    struct sym *l = &syms[b.left], *r = &syms[b.right];
+    if (l->n == 0 || r->n == 0 || l->n != b.ln || r->n != b.rn)
+        return 0;
+    l->n += r->n;
+    r->n = 0;
+    l->next = r->next;
+    if (r->next >= 0)
+        syms[r->next].prev = b.left;
+    return 1;
 }

@@ -1,5 +1,6 @@
 /*
- * bigram-heap.h - the priority queue both tokenizers merge from.
+ * bigram-heap.h - the priority queue both tokenizers merge from, and the
+ * chain of symbols they merge.
  *
  * BPE merges the pair of lowest merge rank first, SentencePiece the pair of
  * highest score; both then take the leftmost pair, as llama.cpp does. So one
@@ -30,5 +31,21 @@ int bigram_heap_push(struct bigram_heap *h, struct bigram b);
 /* The first pair; h->n must be > 0. */
 struct bigram bigram_heap_pop(struct bigram_heap *h);
 void bigram_heap_free(struct bigram_heap *h);
+
+/* A symbol: n bytes at off in the text being merged, in a doubly linked
+ * chain (-1 ends it). A symbol merged into its left neighbour has n = 0. */
+struct sym {
+    int prev, next;
+    uint32_t off, n;
+};
+
+/* Cut text[0..len) into one symbol per UTF-8 character (by lead byte; a
+ * character cut short by the end is one symbol), chained in order, into
+ * syms (room for len). Returns the count. */
+int sym_split_utf8(struct sym *syms, const char *text, size_t len);
+
+/* Merge the pair b into its left symbol; 0 without change when the pair is
+ * stale (either symbol changed since b was queued), 1 when merged. */
+int sym_merge(struct sym *syms, struct bigram b);
 
 #endif

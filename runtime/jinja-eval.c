@@ -267,14 +267,8 @@ static struct jval binary(struct jctx *c, int op, struct jval a, struct jval b)
             memcpy(buf + a.u.s->n, b.u.s->p, b.u.s->n);
             return jv_str(c, buf, n);
         }
-        if (a.t == JT_LIST && b.t == JT_LIST) {
-            struct jval l = jv_list(c, a.u.l->n + b.u.l->n);
-            for (size_t i = 0; i < a.u.l->n; i++)
-                jl_push(c, l.u.l, a.u.l->v[i]);
-            for (size_t i = 0; i < b.u.l->n; i++)
-                jl_push(c, l.u.l, b.u.l->v[i]);
-            return l;
-        }
+        if (a.t == JT_LIST && b.t == JT_LIST)
+            return jl_concat(c, a.u.l, b.u.l);
         break;
     case OP_SUB:
         if (ints) {

@@ -333,12 +333,7 @@ struct jval jfilter_apply(struct jctx *c, const char *f, struct jval v, struct j
         for (size_t i = 0; i < l.u.l->n; i++) {
             struct jval x = attr.t == JT_UNDEF ? l.u.l->v[i] : attr_path(c, l.u.l->v[i], attr);
             if (acc.t == JT_LIST && x.t == JT_LIST) {
-                struct jval cat = jv_list(c, acc.u.l->n + x.u.l->n);
-                for (size_t k = 0; k < acc.u.l->n; k++)
-                    jl_push(c, cat.u.l, acc.u.l->v[k]);
-                for (size_t k = 0; k < x.u.l->n; k++)
-                    jl_push(c, cat.u.l, x.u.l->v[k]);
-                acc = cat;
+                acc = jl_concat(c, acc.u.l, x.u.l);
                 continue;
             }
             if (!jv_is_number(x) || !jv_is_number(acc))

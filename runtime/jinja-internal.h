@@ -185,6 +185,7 @@ struct jval jv_cstr(struct jctx *c, const char *s);
 struct jval jv_list(struct jctx *c, size_t cap);
 struct jval jv_dict(struct jctx *c, size_t cap);
 void jl_push(struct jctx *c, struct jlist *l, struct jval v);
+struct jval jl_concat(struct jctx *c, const struct jlist *a, const struct jlist *b); /* a new list: a + b */
 void jd_set(struct jctx *c, struct jdict *d, struct jval k, struct jval v);
 void jd_set_str(struct jctx *c, struct jdict *d, const char *k, struct jval v);
 struct jval *jd_get(const struct jdict *d, struct jval k);   /* NULL when absent */

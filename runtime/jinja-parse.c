@@ -434,12 +434,19 @@ static struct jnode *parse_unary(struct ps *P, int with_filter)
     return n;
 }
 
-static struct jnode *binop(struct ps *P, int op, size_t pos, struct jnode *a, struct jnode *b)
+/* A node of kind k over two operands. */
+static struct jnode *pair(struct ps *P, enum jnodekind k, size_t pos, struct jnode *a, struct jnode *b)
 {
-    struct jnode *n = node(P, E_BIN, pos);
-    n->op = op;
+    struct jnode *n = node(P, k, pos);
     n->a = a;
     n->b = b;
+    return n;
+}
+
+static struct jnode *binop(struct ps *P, int op, size_t pos, struct jnode *a, struct jnode *b)
+{
+    struct jnode *n = pair(P, E_BIN, pos, a, b);
+    n->op = op;
     return n;
 }
 
@@ -472,11 +479,9 @@ static struct jnode *parse_concat(struct ps *P)
 {
     struct jnode *n = parse_math2(P);
     while (is_op(cur(P), "~")) {
-        struct jnode *c = node(P, E_CONCAT, cur(P)->pos);
+        size_t pos = cur(P)->pos;
         adv(P);
-        c->a = n;
-        c->b = parse_math2(P);
-        n = c;
+        n = pair(P, E_CONCAT, pos, n, parse_math2(P));
     }
     return n;
 }
@@ -510,18 +515,10 @@ static struct jnode *parse_compare(struct ps *P)
             break;
         adv(P);
         struct jnode *rhs = parse_math1(P);
-        struct jnode *cmp = node(P, E_CMP, tk->pos);
+        struct jnode *cmp = pair(P, E_CMP, tk->pos, n, rhs);
         cmp->op = op;
-        cmp->a = n;
-        cmp->b = rhs;
-        if (result) {                          /* a < b < c: (a < b) and (b < c) */
-            struct jnode *and = node(P, E_AND, tk->pos);
-            and->a = result;
-            and->b = cmp;
-            result = and;
-        } else {
-            result = cmp;
-        }
+        /* a < b < c: (a < b) and (b < c) */
+        result = result ? pair(P, E_AND, tk->pos, result, cmp) : cmp;
         n = rhs;
     }
     return result ? result : n;
@@ -544,11 +541,9 @@ static struct jnode *parse_and(struct ps *P)
 {
     struct jnode *n = parse_not(P);
     while (is_name(cur(P), "and")) {
-        struct jnode *a = node(P, E_AND, cur(P)->pos);
+        size_t pos = cur(P)->pos;
         adv(P);
-        a->a = n;
-        a->b = parse_not(P);
-        n = a;
+        n = pair(P, E_AND, pos, n, parse_not(P));
     }
     return n;
 }
@@ -557,11 +552,9 @@ static struct jnode *parse_or(struct ps *P)
 {
     struct jnode *n = parse_and(P);
     while (is_name(cur(P), "or")) {
-        struct jnode *a = node(P, E_OR, cur(P)->pos);
+        size_t pos = cur(P)->pos;
         adv(P);
-        a->a = n;
-        a->b = parse_and(P);
-        n = a;
+        n = pair(P, E_OR, pos, n, parse_and(P));
     }
     return n;
 }

@@ -171,7 +171,24 @@ struct jval jstr_escape_html(struct jctx *c, struct jval v)
     return jv_str(c, b.p ? b.p : "", b.n);
 }
 
-/* select/reject/selectattr/rejectattr: keep items whose test result is `want`. */
+/* Where the whitespace from i ends: the start of the next word, n when none. */
+static size_t skip_space(const char *p, size_t n, size_t i)
+{
+    size_t l;
+    while (i < n && (l = space_at(p, n, i)))
+        i += l;
+    return i;
+}
+
+/* Where the word that starts at i ends. */
+static size_t skip_word(const char *p, size_t n, size_t i)
+{
+    while (i < n && !space_at(p, n, i))
+        i++;
+    return i;
+}
+
+/* str.split and str.rsplit (from_right); maxsplit < 0: no limit. */
 struct jval jstr_split(struct jctx *c, struct jval s, struct jval sep, int64_t maxsplit, int from_right)
 {
     struct jval r = jv_list(c, 0);
@@ -186,18 +203,12 @@ struct jval jstr_split(struct jctx *c, struct jval s, struct jval sep, int64_t m
             size_t keep = (size_t)maxsplit;
             /* the head is everything up to the start of the (n-keep)th word, right-stripped */
             size_t words = all.u.l->n, idx = 0, i = 0, start_tail = n;
-            while (i < n) {
-                size_t l;
-                while (i < n && (l = space_at(p, n, i)))
-                    i += l;
-                if (i >= n)
-                    break;
+            while ((i = skip_space(p, n, i)) < n) {
                 if (idx == words - keep) {
                     start_tail = i;
                     break;
                 }
-                while (i < n && !space_at(p, n, i))
-                    i++;
+                i = skip_word(p, n, i);
                 idx++;
             }
             struct jval head = jstr_strip(c, jv_str(c, p, start_tail), jv_none(), 3);
@@ -208,20 +219,14 @@ struct jval jstr_split(struct jctx *c, struct jval s, struct jval sep, int64_t m
         }
         size_t i = 0;
         int64_t splits = 0;
-        while (i < n) {
-            size_t l;
-            while (i < n && (l = space_at(p, n, i)))
-                i += l;
-            if (i >= n)
-                break;
+        while ((i = skip_space(p, n, i)) < n) {
             if (maxsplit >= 0 && splits >= maxsplit) {
                 struct jval rest = jstr_strip(c, jv_str(c, p + i, n - i), jv_none(), 2);
                 jl_push(c, r.u.l, rest);
                 return r;
             }
             size_t st = i;
-            while (i < n && !space_at(p, n, i))
-                i++;
+            i = skip_word(p, n, i);
             jl_push(c, r.u.l, jv_str(c, p + st, i - st));
             splits++;
         }

@@ -197,6 +197,16 @@ void jl_push(struct jctx *c, struct jlist *l, struct jval v)
     l->v[l->n++] = v;
 }
 
+struct jval jl_concat(struct jctx *c, const struct jlist *a, const struct jlist *b)
+{
+    struct jval l = jv_list(c, a->n + b->n);
+    for (size_t i = 0; i < a->n; i++)
+        jl_push(c, l.u.l, a->v[i]);
+    for (size_t i = 0; i < b->n; i++)
+        jl_push(c, l.u.l, b->v[i]);
+    return l;
+}
+
 struct jval *jd_get(const struct jdict *d, struct jval k)
 {
     for (size_t i = 0; i < d->n; i++)

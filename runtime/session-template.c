@@ -21,13 +21,6 @@ struct session_template {
     int think;               /* -1: enable_thinking left undefined */
 };
 
-static char *token_text(const struct tokenizer *tok, int32_t id)
-{
-    size_t len;
-    const char *s = id >= 0 ? tokenizer_token_text(tok, id, &len) : NULL;
-    return s ? strndup(s, len) : strdup("");
-}
-
 struct session_template *session_template_new(const char *source, const struct gguf *g,
                                               const struct tokenizer *tok, const char **notice)
 {
@@ -49,8 +42,8 @@ struct session_template *session_template_new(const char *source, const struct g
     }
     free(from_gguf);
     t->think = -1;
-    t->bos = token_text(tok, tokenizer_bos(tok));
-    t->eos = token_text(tok, tokenizer_eos(tok));
+    t->bos = tokenizer_token_strdup(tok, tokenizer_bos(tok));
+    t->eos = tokenizer_token_strdup(tok, tokenizer_eos(tok));
     if (!t->bos || !t->eos || !(t->t = chat_template_new(t->source))) {
         if (!t->bos || !t->eos)
             err_errno("out of memory");

@@ -343,11 +343,6 @@ done:
 
 /* --- merging ------------------------------------------------------------ */
 
-struct sym {
-    int prev, next;
-    uint32_t off, n; /* in the mapped word */
-};
-
 struct bpe_work {
     char *word; /* the mapped word */
     size_t word_cap;
@@ -395,28 +390,16 @@ static int encode_word(const struct tokenizer *t, struct bpe_work *w, const char
         w->syms = p;
         w->syms_cap = wn;
     }
-    int ns = 0;
-    for (size_t off = 0; off < wn; ns++) {
-        size_t cl = utf8_lead_len((unsigned char)w->word[off]);
-        if (cl > wn - off)
-            cl = wn - off;
-        w->syms[ns] = (struct sym){ ns - 1, off + cl == wn ? -1 : ns + 1, (uint32_t)off, (uint32_t)cl };
-        off += cl;
-    }
+    int ns = sym_split_utf8(w->syms, w->word, wn);
     w->heap.n = 0;
     for (int i = 1; i < ns; i++)
         if (add_bigram(t, w, i - 1, i))
             return -1;
     while (w->heap.n) {
         struct bigram b = bigram_heap_pop(&w->heap);
-        struct sym *l = &w->syms[b.left], *r = &w->syms[b.right];
-        if (l->n == 0 || r->n == 0 || l->n != b.ln || r->n != b.rn)
+        if (!sym_merge(w->syms, b))
             continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            w->syms[r->next].prev = b.left;
+        const struct sym *l = &w->syms[b.left];
         if (add_bigram(t, w, l->prev, b.left) || add_bigram(t, w, b.left, l->next))
             return -1;
     }

@@ -10,16 +10,10 @@
 #include "bigram-heap.h"
 #include "tokenizer-impl.h"
 
-#include "utf8.h"
 #include "../common/err.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-struct sym {
-    int prev, next;
-    uint32_t off, n;
-};
 
 static int try_bigram(const struct tokenizer *t, const char *text, const struct sym *syms, int left, int right,
                       struct bigram_heap *h)
@@ -44,27 +38,15 @@ int spm_encode(const struct tokenizer *t, const char *text, size_t len, struct t
         err_set("out of memory");
         goto done;
     }
-    int ns = 0;
-    for (size_t off = 0; off < len; ns++) {
-        size_t cl = utf8_lead_len((unsigned char)text[off]);
-        if (cl > len - off)
-            cl = len - off;
-        syms[ns] = (struct sym){ ns - 1, off + cl == len ? -1 : ns + 1, (uint32_t)off, (uint32_t)cl };
-        off += cl;
-    }
+    int ns = sym_split_utf8(syms, text, len);
     for (int i = 1; i < ns; i++)
         if (try_bigram(t, text, syms, i - 1, i, &h))
             goto done;
     while (h.n) {
         struct bigram b = bigram_heap_pop(&h);
-        struct sym *l = &syms[b.left], *r = &syms[b.right];
-        if (l->n == 0 || r->n == 0 || l->n != b.ln || r->n != b.rn)
+        if (!sym_merge(syms, b))
             continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            syms[r->next].prev = b.left;
+        const struct sym *l = &syms[b.left];
         if (try_bigram(t, text, syms, l->prev, b.left, &h) || try_bigram(t, text, syms, b.left, l->next, &h))
             goto done;
     }

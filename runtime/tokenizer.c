@@ -629,6 +629,13 @@ const char *tokenizer_token_text(const struct tokenizer *t, int32_t id, size_t *
     return s;
 }
 
+char *tokenizer_token_strdup(const struct tokenizer *t, int32_t id)
+{
+    size_t n = 0;
+    const char *s = tokenizer_token_text(t, id, &n);
+    return s ? strndup(s, n) : strdup("");
+}
+
 const char *tokenizer_piece(const struct tokenizer *t, int32_t id, size_t *len)
 {
     if (id < 0 || id >= t->n_vocab)

@@ -89,6 +89,10 @@ const char *tokenizer_warning(const struct tokenizer *t);
 /* The token's text as stored in the vocabulary (byte-mapped for BPE, with
  * U+2581 for SentencePiece), NUL-terminated; NULL for an id out of range. */
 const char *tokenizer_token_text(const struct tokenizer *t, int32_t id, size_t *len);
+/* tokenizer_token_text() malloc'd, "" for no token (id < 0 or out of range:
+ * a model without BOS, say), as templates see bos_token and eos_token. NULL
+ * only when out of memory. */
+char *tokenizer_token_strdup(const struct tokenizer *t, int32_t id);
 /* The bytes the token stands for: BPE byte mapping undone, SentencePiece's
  * U+2581 turned into spaces and <0xXX> into the byte; CONTROL and UNKNOWN
  * tokens give their text (`<｜end▁of▁sentence｜>`): tokenizer_is_control()

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "../common/err.h"
+#include "../common/strbuf.h"
 #include "ollama.h"
 #include "openai.h"
 #include "server.h"
@@ -30,8 +31,7 @@ struct http_server {
 
 /* Per-request state while the body arrives. */
 struct req_ctx {
-    char *body;
-    size_t len, cap;
+    struct strbuf body;
     int too_large;
 };
 
@@ -173,20 +173,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!c->too_large && c->len + *upload_size > h->max_body)
+        if (!c->too_large && c->body.n + *upload_size > h->max_body)
             c->too_large = 1;
-        if (!c->too_large) {
-            if (c->len + *upload_size + 1 > c->cap) {
-                size_t cap = (c->len + *upload_size + 1) * 2;
-                char *b = realloc(c->body, cap);
-                if (!b)
-                    return MHD_NO;
-                c->body = b;
-                c->cap = cap;
-            }
-            memcpy(c->body + c->len, upload, *upload_size);
-            c->len += *upload_size;
-        }
+        if (!c->too_large && strbuf_add(&c->body, upload, *upload_size) < 0)
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -198,14 +188,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct http_request r = {
         .method = method,
         .path = strip_prefix(url),
-        .body = c->body ? c->body : "",
-        .body_len = c->len,
+        .body = c->body.p ? c->body.p : "",
+        .body_len = c->body.n,
         .fd = ci ? ci->connect_fd : -1,
         .conn = conn,
         .srv = h->srv,
     };
-    if (c->body)
-        c->body[c->len] = 0;
     return send_reply(conn, route(&r));
 }
 
@@ -216,7 +204,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     (void)t;
     if (c) {
-        free(c->body);
+        free(c->body.p);
         free(c);
         *con_cls = NULL;
     }

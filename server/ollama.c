@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../common/err.h"
+#include "../common/strbuf.h"
 #include "../common/version.h"
 #include "../runtime/chat-template.h"
 #include "../runtime/gguf.h"
@@ -28,8 +29,7 @@ struct ol {
     char *model;
     struct timespec t0;
     struct toolcall_parser *tp;
-    char *content, *thinking;
-    size_t n_content, n_thinking;
+    struct strbuf content, thinking; /* the whole answer, when not streaming */
     cJSON *body, *messages;
 };
 
@@ -62,24 +62,12 @@ static void ol_destroy(struct run *r)
     if (!o)
         return;
     toolcall_free(o->tp);
-    free(o->content);
-    free(o->thinking);
+    free(o->content.p);
+    free(o->thinking.p);
     free(o->model);
     cJSON_Delete(o->body);
     cJSON_Delete(o->messages);
     free(o);
-}
-
-static int append(char **p, size_t *n, const char *s, size_t k)
-{
-    char *q = realloc(*p, *n + k + 1);
-    if (!q)
-        return -1;
-    memcpy(q + *n, s, k);
-    *n += k;
-    q[*n] = 0;
-    *p = q;
-    return 0;
 }
 
 static cJSON *head(const struct ol *o)
@@ -148,7 +136,7 @@ static int ol_text(struct run *r, enum gen_channel ch, const char *s, size_t n)
     struct ol *o = r->api;
     if (ch == GEN_REASONING) {
         if (!o->stream)
-            return append(&o->thinking, &o->n_thinking, s, n);
+            return strbuf_add(&o->thinking, s, n);
         cJSON *j = piece(o, "", 0, s, n, NULL, 0, 0);
         int rc = ndjson_line(r->stream, j);
         cJSON_Delete(j);
@@ -161,7 +149,7 @@ static int ol_text(struct run *r, enum gen_channel ch, const char *s, size_t n)
             return 0;
     }
     if (!o->stream)
-        return append(&o->content, &o->n_content, s, n);
+        return strbuf_add(&o->content, s, n);
     cJSON *j = piece(o, s, n, NULL, 0, NULL, 0, 0);
     int rc = ndjson_line(r->stream, j);
     cJSON_Delete(j);
@@ -205,9 +193,9 @@ static struct http_reply whole_reply(struct run *r)
     if (o->tp && toolcall_finish(o->tp, &calls, &n_calls, &rest) < 0)
         return http_error(500, "server_error", "out of memory");
     if (rest)
-        append(&o->content, &o->n_content, rest, strlen(rest));
+        strbuf_add(&o->content, rest, strlen(rest));
     free(rest);
-    cJSON *j = piece(o, o->content, o->n_content, o->thinking, o->n_thinking, calls, n_calls, 1);
+    cJSON *j = piece(o, o->content.p, o->content.n, o->thinking.p, o->thinking.n, calls, n_calls, 1);
     add_totals(r, j, n_calls);
     toolcall_calls_free(calls, n_calls);
     return http_json(200, j);

@@ -93,23 +93,36 @@ static cJSON *tool_calls_json(const struct tool_call *calls, int n, int with_ind
     return arr;
 }
 
-/* One chat.completion.chunk with delta (taken) and finish_reason (NULL: null). */
-static int send_chunk(struct run *r, cJSON *delta, const char *finish)
+/* The envelope of type object around its only choice, c (taken), to which
+ * logprobs null and finish_reason (NULL: null) are added. */
+static cJSON *with_choice(const struct oa *a, const char *object, cJSON *c, const char *finish)
 {
-    struct oa *a = r->api;
-    cJSON *o = envelope(a, "chat.completion.chunk");
-    cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
-    cJSON_AddNumberToObject(c, "index", 0);
-    cJSON_AddItemToObject(c, "delta", delta);
+    cJSON *o = envelope(a, object);
     cJSON_AddNullToObject(c, "logprobs");
     if (finish)
         cJSON_AddStringToObject(c, "finish_reason", finish);
     else
         cJSON_AddNullToObject(c, "finish_reason");
-    cJSON_AddItemToArray(choices, c);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "choices"), c);
+    return o;
+}
+
+/* with_choice() as one streamed event. */
+static int send_choice(struct run *r, const char *object, cJSON *c, const char *finish)
+{
+    cJSON *o = with_choice(r->api, object, c, finish);
     int rc = sse_event(r->stream, o);
     cJSON_Delete(o);
     return rc;
+}
+
+/* One chat.completion.chunk with delta (taken) and finish_reason (NULL: null). */
+static int send_chunk(struct run *r, cJSON *delta, const char *finish)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "index", 0);
+    cJSON_AddItemToObject(c, "delta", delta);
+    return send_choice(r, "chat.completion.chunk", c, finish);
 }
 
 static int send_text_delta(struct run *r, const char *key, const char *s, size_t n)
@@ -130,22 +143,12 @@ static int send_text_delta(struct run *r, const char *key, const char *s, size_t
 
 static int send_completion_text(struct run *r, const char *s, size_t n, const char *finish)
 {
-    struct oa *a = r->api;
-    cJSON *o = envelope(a, "text_completion");
-    cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
+    cJSON *c = cJSON_CreateObject();
     char *t = strndup(s, n);
     cJSON_AddStringToObject(c, "text", t ? t : "");
     free(t);
     cJSON_AddNumberToObject(c, "index", 0);
-    cJSON_AddNullToObject(c, "logprobs");
-    if (finish)
-        cJSON_AddStringToObject(c, "finish_reason", finish);
-    else
-        cJSON_AddNullToObject(c, "finish_reason");
-    cJSON_AddItemToArray(choices, c);
-    int rc = sse_event(r->stream, o);
-    cJSON_Delete(o);
-    return rc;
+    return send_choice(r, "text_completion", c, finish);
 }
 
 static int oa_text(struct run *r, enum gen_channel ch, const char *s, size_t n)
@@ -234,8 +237,7 @@ static struct http_reply chat_reply(struct run *r)
         strbuf_add(&a->content, rest, strlen(rest));
     free(rest);
 
-    cJSON *o = envelope(a, "chat.completion");
-    cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
+    cJSON *c = cJSON_CreateObject();
     cJSON_AddNumberToObject(c, "index", 0);
     cJSON *m = cJSON_AddObjectToObject(c, "message");
     cJSON_AddStringToObject(m, "role", "assistant");
@@ -247,9 +249,7 @@ static struct http_reply chat_reply(struct run *r)
         cJSON_AddStringToObject(m, "reasoning_content", a->reasoning.p);
     if (n_calls)
         cJSON_AddItemToObject(m, "tool_calls", tool_calls_json(calls, n_calls, 0));
-    cJSON_AddNullToObject(c, "logprobs");
-    cJSON_AddStringToObject(c, "finish_reason", finish_name(r, n_calls));
-    cJSON_AddItemToArray(choices, c);
+    cJSON *o = with_choice(a, "chat.completion", c, finish_name(r, n_calls));
     cJSON_AddItemToObject(o, "usage", usage_json(r));
     toolcall_calls_free(calls, n_calls);
     return http_json(200, o);
@@ -258,13 +258,10 @@ static struct http_reply chat_reply(struct run *r)
 static struct http_reply completion_reply(struct run *r)
 {
     struct oa *a = r->api;
-    cJSON *o = envelope(a, "text_completion");
-    cJSON *choices = cJSON_AddArrayToObject(o, "choices"), *c = cJSON_CreateObject();
+    cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "text", a->content.p ? a->content.p : "");
     cJSON_AddNumberToObject(c, "index", 0);
-    cJSON_AddNullToObject(c, "logprobs");
-    cJSON_AddStringToObject(c, "finish_reason", finish_name(r, 0));
-    cJSON_AddItemToArray(choices, c);
+    cJSON *o = with_choice(a, "text_completion", c, finish_name(r, 0));
     cJSON_AddItemToObject(o, "usage", usage_json(r));
     return http_json(200, o);
 }

@@ -10,7 +10,6 @@
 #include "template.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "../common/err.h"
 #include "../runtime/chat-template.h"
@@ -22,13 +21,6 @@ struct chat_tmpl {
     int reasoning;
 };
 
-static char *token_text(const struct tokenizer *tok, int32_t id)
-{
-    size_t n = 0;
-    const char *text = id >= 0 ? tokenizer_token_text(tok, id, &n) : NULL;
-    return text ? strndup(text, n) : strdup("");
-}
-
 struct chat_tmpl *chat_tmpl_new(const char *source, const struct tokenizer *tok)
 {
     struct chat_tmpl *t = calloc(1, sizeof *t);
@@ -38,7 +30,9 @@ struct chat_tmpl *chat_tmpl_new(const char *source, const struct tokenizer *tok)
     t->reasoning = chat_template_family(src) == CHAT_FAMILY_DEEPSEEK_R1;
     if (!(t->t = chat_template_new(src)))
         goto fail;
-    if (!(t->bos = token_text(tok, tokenizer_bos(tok))) || !(t->eos = token_text(tok, tokenizer_eos(tok)))) {
+    t->bos = tokenizer_token_strdup(tok, tokenizer_bos(tok));
+    t->eos = tokenizer_token_strdup(tok, tokenizer_eos(tok));
+    if (!t->bos || !t->eos) {
         err_set("out of memory");
         goto fail;
     }

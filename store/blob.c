@@ -93,15 +93,25 @@ char *store_blob_path(const struct store *s, const char *digest)
     return p;
 }
 
-int store_blob_size(const struct store *s, const char *digest, uint64_t *size)
+/* 1 when the blob's file is there (st filled), 0 when not, -1 with err set
+ * for a bad digest. */
+static int blob_stat(const struct store *s, const char *digest, struct stat *st)
 {
     char *p = store_blob_path(s, digest);
     if (!p)
         return -1;
-    struct stat st;
-    int rc = stat(p, &st);
+    int rc = stat(p, st);
     free(p);
-    if (rc < 0 || !S_ISREG(st.st_mode))
+    return rc == 0 && S_ISREG(st->st_mode);
+}
+
+int store_blob_size(const struct store *s, const char *digest, uint64_t *size)
+{
+    struct stat st;
+    int r = blob_stat(s, digest, &st);
+    if (r < 0)
+        return -1;
+    if (r == 0)
         return err_set("blob %s is missing from the store", digest);
     *size = (uint64_t)st.st_size;
     return 0;
@@ -109,13 +119,8 @@ int store_blob_size(const struct store *s, const char *digest, uint64_t *size)
 
 int store_has_blob(const struct store *s, const char *digest)
 {
-    char *p = store_blob_path(s, digest);
-    if (!p)
-        return -1;
     struct stat st;
-    int rc = stat(p, &st);
-    free(p);
-    return rc == 0 && S_ISREG(st.st_mode);
+    return blob_stat(s, digest, &st);
 }
 
 int store_read_blob(const struct store *s, const char *digest, size_t max_size, char **data, size_t *len)
