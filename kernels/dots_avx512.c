@@ -22,6 +22,27 @@
  */
 
 /*
+ * A format's two entry points around its body BODY(R):
+ * vec_dot_<fmt>_q8_K_avx512 (R = 1) and vec_dot4_<fmt>_q8_K_avx512 (R = 4
+ * activation rows ys bytes apart, outputs ss apart). The body reads n, x
+ * and y[r] and writes s[r * ss].
+ */
+#define DOTS_1_AND_4(fmt, T, BODY)                                                                                 \
+    static void vec_dot_##fmt##_q8_K_avx512(int n, float *s, const void *vx, const void *vy)                       \
+    {                                                                                                              \
+        const T *x = vx;                                                                                           \
+        const block_q8_K *y[1] = { vy };                                                                           \
+        const size_t ss = 0;                                                                                       \
+        BODY(1);                                                                                                   \
+    }                                                                                                              \
+    static void vec_dot4_##fmt##_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys) \
+    {                                                                                                              \
+        const T *x = vx;                                                                                           \
+        ROWS4(block_q8_K, y, vy, ys);                                                                              \
+        BODY(4);                                                                                                   \
+    }
+
+/*
  * Q4_K/Q5_K against R activation rows (R = 1 or 4): the chunks are decoded
  * once; per row the byte products are scaled with vpdpwssd.
  */
@@ -69,35 +90,11 @@
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = IS_Q5 ? hsum_ps8(acc[r]) + summs[r] : hsum_ps8(acc[r]) + hsum_ps4(accm[r])
 
-static void vec_dot_q4_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    K4_BODY(1, 0);
-}
+#define Q4_K_BODY(R) K4_BODY(R, 0)
+#define Q5_K_BODY(R) K4_BODY(R, 1)
 
-static void vec_dot4_q4_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q4_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    K4_BODY(4, 0);
-}
-
-static void vec_dot_q5_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    K4_BODY(1, 1);
-}
-
-static void vec_dot4_q5_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q5_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    K4_BODY(4, 1);
-}
+DOTS_1_AND_4(q4_K, block_q4_K, Q4_K_BODY)
+DOTS_1_AND_4(q5_K, block_q5_K, Q5_K_BODY)
 
 /* Q6_K against R rows: a half's 4 quarters as two zmm of q (0..63), values q - 32 */
 #define Q6_BODY(R)                                                                                                 \
@@ -134,20 +131,7 @@ static void vec_dot4_q5_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = hsum_ps8(acc[r])
 
-static void vec_dot_q6_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q6_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    Q6_BODY(1);
-}
-
-static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q6_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    Q6_BODY(4);
-}
+DOTS_1_AND_4(q6_K, block_q6_K, Q6_BODY)
 
 /*
  * Q3_K and Q2_K, two passes (2-bit fields p and p+1 of the same 32 bytes)
@@ -215,35 +199,11 @@ static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = hsum_ps8(acc[r])
 
-static void vec_dot_q3_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q3_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    Q23_BODY(1, 1);
-}
+#define Q3_K_BODY(R) Q23_BODY(R, 1)
+#define Q2_K_BODY(R) Q23_BODY(R, 0)
 
-static void vec_dot4_q3_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q3_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    Q23_BODY(4, 1);
-}
-
-static void vec_dot_q2_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q2_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    Q23_BODY(1, 0);
-}
-
-static void vec_dot4_q2_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q2_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    Q23_BODY(4, 0);
-}
+DOTS_1_AND_4(q3_K, block_q3_K, Q3_K_BODY)
+DOTS_1_AND_4(q2_K, block_q2_K, Q2_K_BODY)
 
 /*
  * IQ2_XXS, two 32-weight groups per zmm: the 8 grid rows come with one
@@ -277,20 +237,7 @@ static void vec_dot4_q2_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = 0.125f * hsum_ps8(acc[r])
 
-static void vec_dot_iq2_xxs_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_iq2_xxs *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    IQ2_BODY(1);
-}
-
-static void vec_dot4_iq2_xxs_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_iq2_xxs *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    IQ2_BODY(4);
-}
+DOTS_1_AND_4(iq2_xxs, block_iq2_xxs, IQ2_BODY)
 
 /* ---- float formats: tinyBLAS's order, one 16-lane accumulator ---------------------------- */
 
