@@ -286,10 +286,10 @@ static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
  * the weights are loaded once and the fma latency is hidden. (Not for F16:
  * converting 4 activation rows per step costs more than it saves.)
  */
+/* LOAD gives STEP elements as __m512, MADD(acc, w, v) accumulates w.v, CONV is one element as float */
 #define FLOAT_DOT4_512(T, LOAD, STEP, MADD, CONV)                                                                \
     const T *x = vx;                                                                                              \
-    const T *y[4] = { (const T *)vy, (const T *)((const char *)vy + ys), (const T *)((const char *)vy + 2 * ys),  \
-                      (const T *)((const char *)vy + 3 * ys) };                                                   \
+    ROWS4(T, y, vy, ys);                                                                                          \
     __m512 acc[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };     \
     int i = 0;                                                                                                    \
     for (; i + STEP <= n; i += STEP) {                                                                            \
@@ -313,27 +313,13 @@ static void vec_dot4_f32_avx512(int n, float *s, size_t ss, const void *vx, cons
     FLOAT_DOT4_512(float, LD_F32, 16, FMA_PS, NOCONV)
 }
 
-#define LD_BF16(p) _mm512_loadu_si512(p)
+/* BF16 pairs travel as __m512 bits (the macro's weight type) and go to vdpbf16ps as they are */
+#define LD_BF16(p) _mm512_castsi512_ps(_mm512_loadu_si512(p))
 #define DP_BF16(a, w, v) _mm512_dpbf16_ps(a, (__m512bh)(w), (__m512bh)(v))
 
 static void vec_dot4_bf16_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
-    const ggml_bf16 *x = vx;
-    const ggml_bf16 *y[4] = { (const ggml_bf16 *)vy, (const ggml_bf16 *)((const char *)vy + ys),
-                              (const ggml_bf16 *)((const char *)vy + 2 * ys), (const ggml_bf16 *)((const char *)vy + 3 * ys) };
-    __m512 acc[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
-    int i = 0;
-    for (; i + 32 <= n; i += 32) {
-        const __m512i w = _mm512_loadu_si512(x + i);
-        for (int r = 0; r < 4; r++)
-            acc[r] = DP_BF16(acc[r], w, _mm512_loadu_si512(y[r] + i));
-    }
-    for (int r = 0; r < 4; r++) {
-        float sum = _mm512_reduce_add_ps(acc[r]);
-        for (int j = i; j < n; j++)
-            sum += bf16_to_fp32(x[j]) * bf16_to_fp32(y[r][j]);
-        s[r * ss] = sum;
-    }
+    FLOAT_DOT4_512(ggml_bf16, LD_BF16, 32, DP_BF16, bf16_to_fp32)
 }
 
 /* single-row order (ggml_vec_dot_*): 4 accumulators over 64 elements, folded 0+2, 1+3, then together */
