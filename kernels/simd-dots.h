@@ -80,35 +80,30 @@ static inline float reduce16_256(__m256 lo, __m256 hi)
 }
 
 #define F16X8(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define F32X8(p) _mm256_loadu_ps(p)
+
+/* the body of a dot over T elements: LOAD8(p) gives 8 of them as floats, CONV one (the tail) */
+#define DOT_TINYBLAS(T, LOAD8, CONV)                                                                               \
+    const T *x = vx, *y = vy;                                                                                      \
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();                                                     \
+    int i = 0;                                                                                                     \
+    for (; i + 16 <= n; i += 16) {                                                                                 \
+        lo = _mm256_fmadd_ps(LOAD8(x + i), LOAD8(y + i), lo);                                                      \
+        hi = _mm256_fmadd_ps(LOAD8(x + i + 8), LOAD8(y + i + 8), hi);                                              \
+    }                                                                                                              \
+    float sum = reduce16_256(lo, hi);                                                                              \
+    for (; i < n; i++)                                                                                             \
+        sum += CONV(x[i]) * CONV(y[i]);                                                                            \
+    *s = sum;
 
 SIMD_FN void vec_dot_f16_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const ggml_half *x = vx, *y = vy;
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        lo = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), lo);
-        hi = _mm256_fmadd_ps(F16X8(x + i + 8), F16X8(y + i + 8), hi);
-    }
-    float sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
-    *s = sum;
+    DOT_TINYBLAS(ggml_half, F16X8, fp16_to_fp32)
 }
 
 SIMD_FN void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const float *x = vx, *y = vy;
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        lo = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), lo);
-        hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), hi);
-    }
-    float sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += x[i] * y[i];
-    *s = sum;
+    DOT_TINYBLAS(float, F32X8, (float))
 }
 
 /* BF16 as vdpbf16ps: lane l adds the product of pair element 2l+1, then of 2l (products are exact) */
@@ -138,44 +133,33 @@ SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
 
 /* ---- the single-row (ggml_vec_dot_*) order: 4 x 16 lanes per 64 elements ------------------ */
 
+/* as DOT_TINYBLAS, folded (a0+a2)+(a1+a3) like ggml's; the tail is summed in SUM (double for F16) */
+#define DOT_SINGLE_ROW(T, LOAD8, CONV, SUM)                                                                        \
+    const T *x = vx, *y = vy;                                                                                      \
+    __m256 a[4][2];                                                                                                \
+    for (int j = 0; j < 4; j++)                                                                                    \
+        a[j][0] = a[j][1] = _mm256_setzero_ps();                                                                   \
+    int i = 0;                                                                                                     \
+    for (; i + 64 <= n; i += 64)                                                                                   \
+        for (int j = 0; j < 4; j++) {                                                                              \
+            a[j][0] = _mm256_fmadd_ps(LOAD8(x + i + 16 * j), LOAD8(y + i + 16 * j), a[j][0]);                      \
+            a[j][1] = _mm256_fmadd_ps(LOAD8(x + i + 16 * j + 8), LOAD8(y + i + 16 * j + 8), a[j][1]);              \
+        }                                                                                                          \
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));            \
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));            \
+    SUM sum = reduce16_256(lo, hi);                                                                                \
+    for (; i < n; i++)                                                                                             \
+        sum += (SUM)(CONV(x[i]) * CONV(y[i]));                                                                     \
+    *s = (float)sum;
+
 SIMD_FN void vec_dot1_f16_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const ggml_half *x = vx, *y = vy;
-    __m256 a[4][2];
-    for (int j = 0; j < 4; j++)
-        a[j][0] = a[j][1] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 64 <= n; i += 64)
-        for (int j = 0; j < 4; j++) {
-            a[j][0] = _mm256_fmadd_ps(F16X8(x + i + 16 * j), F16X8(y + i + 16 * j), a[j][0]);
-            a[j][1] = _mm256_fmadd_ps(F16X8(x + i + 16 * j + 8), F16X8(y + i + 16 * j + 8), a[j][1]);
-        }
-    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
-    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
-    double sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
-    *s = (float)sum;
+    DOT_SINGLE_ROW(ggml_half, F16X8, fp16_to_fp32, double)
 }
 
 SIMD_FN void vec_dot1_f32_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const float *x = vx, *y = vy;
-    __m256 a[4][2];
-    for (int j = 0; j < 4; j++)
-        a[j][0] = a[j][1] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 64 <= n; i += 64)
-        for (int j = 0; j < 4; j++) {
-            a[j][0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j), _mm256_loadu_ps(y + i + 16 * j), a[j][0]);
-            a[j][1] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j + 8), _mm256_loadu_ps(y + i + 16 * j + 8), a[j][1]);
-        }
-    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
-    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
-    float sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += x[i] * y[i];
-    *s = sum;
+    DOT_SINGLE_ROW(float, F32X8, (float), float)
 }
 
 SIMD_FN void vec_dot1_bf16_simd(int n, float *s, const void *vx, const void *vy)
