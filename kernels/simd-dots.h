@@ -435,62 +435,57 @@ SIMD_FN void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void 
 
 /* ---- IQ2_XXS x Q8_K ----------------------------------------------------------------- */
 
+/*
+ * One 32-weight group of an IQ2_XXS block (4 grid indices, 4 x 7 sign
+ * bits, a 4-bit scale in 8 bytes): the 4 grid rows, +1/-1 per weight for
+ * _mm256_sign_epi8 on the activations, and the scale 2s+1 as int16 lanes.
+ */
+static inline void iq2_group(const uint16_t *qs, __m256i *grid, __m256i *sgn, __m256i *ls)
+{
+    /* byte k of the 4 sign bytes goes to bytes 8k..8k+7, then each is tested against its bit */
+    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    uint32_t aux[2];
+    memcpy(aux, qs, sizeof aux);
+    *grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24], (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
+                              (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF], (long long)iq2xxs_grid[aux[0] & 0xFF]);
+    const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
+                        (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
+                        (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
+    const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
+    *sgn = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits), _mm256_set1_epi8(1));
+    *ls = _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1));
+}
+
 SIMD_FN void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_iq2_xxs *x = vx;
     const block_q8_K *y = vy;
-    /* byte k of the 4 sign bytes goes to bytes 8k..8k+7, then each is tested against its bit */
-    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
-    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-    const __m256i one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
         __m256i sumi = _mm256_setzero_si256();
         for (int g = 0; g < QK_K / 32; g++) {
-            uint32_t aux[2];
-            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
-            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
-                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
-            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
-            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
-            const __m256i neg = _mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits);
-            const __m256i q8 = _mm256_sign_epi8(load256(y[i].qs + 32 * g), _mm256_or_si256(neg, one));
-            sumi = _mm256_add_epi32(sumi, dot_scaled(grid, q8, _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1))));
+            __m256i grid, sgn, ls;
+            iq2_group(x[i].qs + 4 * g, &grid, &sgn, &ls);
+            const __m256i q8 = _mm256_sign_epi8(load256(y[i].qs + 32 * g), sgn);
+            sumi = _mm256_add_epi32(sumi, dot_scaled(grid, q8, ls));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
     *s = 0.125f * hsum_ps8(acc);
 }
 
-
 SIMD_FN void vec_dot4_iq2_xxs_q8_K_simd(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
     const block_iq2_xxs *x = vx;
     ROWS4(block_q8_K, y, vy, ys);
-    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
-    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-    const __m256i one = _mm256_set1_epi8(1);
     __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
     for (int i = 0; i < n / QK_K; i++) {
         __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                             _mm256_setzero_si256() };
         for (int g = 0; g < QK_K / 32; g++) {
-            uint32_t aux[2];
-            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
-            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
-                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
-            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
-            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
-            const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits), one);
-            const __m256i ls = _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1));
+            __m256i grid, sgn, ls;
+            iq2_group(x[i].qs + 4 * g, &grid, &sgn, &ls);
             for (int r = 0; r < 4; r++) {
                 const __m256i q8 = _mm256_sign_epi8(load256(y[r][i].qs + 32 * g), sgn);
                 sumi[r] = _mm256_add_epi32(sumi[r], dot_scaled(grid, q8, ls));
