@@ -241,52 +241,25 @@ DOTS_1_AND_4(iq2_xxs, block_iq2_xxs, IQ2_BODY)
 
 /* ---- float formats: tinyBLAS's order, one 16-lane accumulator ---------------------------- */
 
-static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const ggml_half *x = vx, *y = vy;
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        acc = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + i)), _mm512_cvtph_ps(load256(y + i)), acc);
-    float sum = _mm512_reduce_add_ps(acc);
-    for (; i < n; i++)
-        sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
-    *s = sum;
-}
-
-static void vec_dot_f32_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const float *x = vx, *y = vy;
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        acc = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), acc);
-    float sum = _mm512_reduce_add_ps(acc);
-    for (; i < n; i++)
-        sum += x[i] * y[i];
-    *s = sum;
-}
-
-static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const ggml_bf16 *x = vx, *y = vy;
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 32 <= n; i += 32)
-        acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
-    float sum = _mm512_reduce_add_ps(acc);
-    for (; i < n; i++)
-        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
-    *s = sum;
-}
-
 /*
- * Float formats against 4 activation rows: the same per-output order as
- * vec_dot (one accumulator per output), but 4 independent fma chains, so
- * the weights are loaded once and the fma latency is hidden. (Not for F16:
+ * The bodies for one activation row and for 4: the same per-output order
+ * (one accumulator per output), but 4 independent fma chains, so the
+ * weights are loaded once and the fma latency is hidden. (No 4-row F16:
  * converting 4 activation rows per step costs more than it saves.)
+ * LOAD gives STEP elements as __m512, MADD(acc, w, v) accumulates w.v,
+ * CONV is one element as float (the tail).
  */
-/* LOAD gives STEP elements as __m512, MADD(acc, w, v) accumulates w.v, CONV is one element as float */
+#define FLOAT_DOT_512(T, LOAD, STEP, MADD, CONV)                                                                  \
+    const T *x = vx, *y = vy;                                                                                     \
+    __m512 acc = _mm512_setzero_ps();                                                                             \
+    int i = 0;                                                                                                    \
+    for (; i + STEP <= n; i += STEP)                                                                              \
+        acc = MADD(acc, LOAD(x + i), LOAD(y + i));                                                                \
+    float sum = _mm512_reduce_add_ps(acc);                                                                        \
+    for (; i < n; i++)                                                                                            \
+        sum += CONV(x[i]) * CONV(y[i]);                                                                           \
+    *s = sum;
+
 #define FLOAT_DOT4_512(T, LOAD, STEP, MADD, CONV)                                                                \
     const T *x = vx;                                                                                              \
     ROWS4(T, y, vy, ys);                                                                                          \
@@ -304,18 +277,33 @@ static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
         s[r * ss] = sum;                                                                                          \
     }
 
+#define LD_F16(p) _mm512_cvtph_ps(load256(p))
 #define LD_F32(p) _mm512_loadu_ps(p)
 #define FMA_PS(a, w, v) _mm512_fmadd_ps(w, v, a)
 #define NOCONV(v) (v)
+/* BF16 pairs travel as __m512 bits (the macros' vector type) and go to vdpbf16ps as they are */
+#define LD_BF16(p) _mm512_castsi512_ps(_mm512_loadu_si512(p))
+#define DP_BF16(a, w, v) _mm512_dpbf16_ps(a, (__m512bh)(w), (__m512bh)(v))
+
+static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    FLOAT_DOT_512(ggml_half, LD_F16, 16, FMA_PS, fp16_to_fp32)
+}
+
+static void vec_dot_f32_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    FLOAT_DOT_512(float, LD_F32, 16, FMA_PS, NOCONV)
+}
+
+static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    FLOAT_DOT_512(ggml_bf16, LD_BF16, 32, DP_BF16, bf16_to_fp32)
+}
 
 static void vec_dot4_f32_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
     FLOAT_DOT4_512(float, LD_F32, 16, FMA_PS, NOCONV)
 }
-
-/* BF16 pairs travel as __m512 bits (the macro's weight type) and go to vdpbf16ps as they are */
-#define LD_BF16(p) _mm512_castsi512_ps(_mm512_loadu_si512(p))
-#define DP_BF16(a, w, v) _mm512_dpbf16_ps(a, (__m512bh)(w), (__m512bh)(v))
 
 static void vec_dot4_bf16_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
