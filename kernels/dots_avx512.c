@@ -22,6 +22,27 @@
  */
 
 /*
+ * A format's two entry points around its body BODY(R):
+ * vec_dot_<fmt>_q8_K_avx512 (R = 1) and vec_dot4_<fmt>_q8_K_avx512 (R = 4
+ * activation rows ys bytes apart, outputs ss apart). The body reads n, x
+ * and y[r] and writes s[r * ss].
+ */
+#define DOTS_1_AND_4(fmt, T, BODY)                                                                                 \
+    static void vec_dot_##fmt##_q8_K_avx512(int n, float *s, const void *vx, const void *vy)                       \
+    {                                                                                                              \
+        const T *x = vx;                                                                                           \
+        const block_q8_K *y[1] = { vy };                                                                           \
+        const size_t ss = 0;                                                                                       \
+        BODY(1);                                                                                                   \
+    }                                                                                                              \
+    static void vec_dot4_##fmt##_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys) \
+    {                                                                                                              \
+        const T *x = vx;                                                                                           \
+        ROWS4(block_q8_K, y, vy, ys);                                                                              \
+        BODY(4);                                                                                                   \
+    }
+
+/*
  * Q4_K/Q5_K against R activation rows (R = 1 or 4): the chunks are decoded
  * once; per row the byte products are scaled with vpdpwssd.
  */
@@ -69,35 +90,11 @@
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = IS_Q5 ? hsum_ps8(acc[r]) + summs[r] : hsum_ps8(acc[r]) + hsum_ps4(accm[r])
 
-static void vec_dot_q4_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    K4_BODY(1, 0);
-}
+#define Q4_K_BODY(R) K4_BODY(R, 0)
+#define Q5_K_BODY(R) K4_BODY(R, 1)
 
-static void vec_dot4_q4_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q4_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    K4_BODY(4, 0);
-}
-
-static void vec_dot_q5_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    K4_BODY(1, 1);
-}
-
-static void vec_dot4_q5_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q5_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    K4_BODY(4, 1);
-}
+DOTS_1_AND_4(q4_K, block_q4_K, Q4_K_BODY)
+DOTS_1_AND_4(q5_K, block_q5_K, Q5_K_BODY)
 
 /* Q6_K against R rows: a half's 4 quarters as two zmm of q (0..63), values q - 32 */
 #define Q6_BODY(R)                                                                                                 \
@@ -134,20 +131,7 @@ static void vec_dot4_q5_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = hsum_ps8(acc[r])
 
-static void vec_dot_q6_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q6_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    Q6_BODY(1);
-}
-
-static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q6_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    Q6_BODY(4);
-}
+DOTS_1_AND_4(q6_K, block_q6_K, Q6_BODY)
 
 /*
  * Q3_K and Q2_K, two passes (2-bit fields p and p+1 of the same 32 bytes)
@@ -215,35 +199,11 @@ static void vec_dot4_q6_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = hsum_ps8(acc[r])
 
-static void vec_dot_q3_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q3_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    Q23_BODY(1, 1);
-}
+#define Q3_K_BODY(R) Q23_BODY(R, 1)
+#define Q2_K_BODY(R) Q23_BODY(R, 0)
 
-static void vec_dot4_q3_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q3_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    Q23_BODY(4, 1);
-}
-
-static void vec_dot_q2_K_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q2_K *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    Q23_BODY(1, 0);
-}
-
-static void vec_dot4_q2_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_q2_K *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    Q23_BODY(4, 0);
-}
+DOTS_1_AND_4(q3_K, block_q3_K, Q3_K_BODY)
+DOTS_1_AND_4(q2_K, block_q2_K, Q2_K_BODY)
 
 /*
  * IQ2_XXS, two 32-weight groups per zmm: the 8 grid rows come with one
@@ -277,72 +237,32 @@ static void vec_dot4_q2_K_q8_K_avx512(int n, float *s, size_t ss, const void *vx
     for (int r = 0; r < R; r++)                                                                                    \
         s[r * ss] = 0.125f * hsum_ps8(acc[r])
 
-static void vec_dot_iq2_xxs_q8_K_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const block_iq2_xxs *x = vx;
-    const block_q8_K *y[1] = { vy };
-    const size_t ss = 0;
-    IQ2_BODY(1);
-}
-
-static void vec_dot4_iq2_xxs_q8_K_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
-{
-    const block_iq2_xxs *x = vx;
-    ROWS4(block_q8_K, y, vy, ys);
-    IQ2_BODY(4);
-}
+DOTS_1_AND_4(iq2_xxs, block_iq2_xxs, IQ2_BODY)
 
 /* ---- float formats: tinyBLAS's order, one 16-lane accumulator ---------------------------- */
 
-static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const ggml_half *x = vx, *y = vy;
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        acc = _mm512_fmadd_ps(_mm512_cvtph_ps(load256(x + i)), _mm512_cvtph_ps(load256(y + i)), acc);
-    float sum = _mm512_reduce_add_ps(acc);
-    for (; i < n; i++)
-        sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
-    *s = sum;
-}
-
-static void vec_dot_f32_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const float *x = vx, *y = vy;
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16)
-        acc = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), acc);
-    float sum = _mm512_reduce_add_ps(acc);
-    for (; i < n; i++)
-        sum += x[i] * y[i];
-    *s = sum;
-}
-
-static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
-{
-    const ggml_bf16 *x = vx, *y = vy;
-    __m512 acc = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 32 <= n; i += 32)
-        acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(x + i), (__m512bh)_mm512_loadu_si512(y + i));
-    float sum = _mm512_reduce_add_ps(acc);
-    for (; i < n; i++)
-        sum += bf16_to_fp32(x[i]) * bf16_to_fp32(y[i]);
-    *s = sum;
-}
-
 /*
- * Float formats against 4 activation rows: the same per-output order as
- * vec_dot (one accumulator per output), but 4 independent fma chains, so
- * the weights are loaded once and the fma latency is hidden. (Not for F16:
+ * The bodies for one activation row and for 4: the same per-output order
+ * (one accumulator per output), but 4 independent fma chains, so the
+ * weights are loaded once and the fma latency is hidden. (No 4-row F16:
  * converting 4 activation rows per step costs more than it saves.)
+ * LOAD gives STEP elements as __m512, MADD(acc, w, v) accumulates w.v,
+ * CONV is one element as float (the tail).
  */
+#define FLOAT_DOT_512(T, LOAD, STEP, MADD, CONV)                                                                  \
+    const T *x = vx, *y = vy;                                                                                     \
+    __m512 acc = _mm512_setzero_ps();                                                                             \
+    int i = 0;                                                                                                    \
+    for (; i + STEP <= n; i += STEP)                                                                              \
+        acc = MADD(acc, LOAD(x + i), LOAD(y + i));                                                                \
+    float sum = _mm512_reduce_add_ps(acc);                                                                        \
+    for (; i < n; i++)                                                                                            \
+        sum += CONV(x[i]) * CONV(y[i]);                                                                           \
+    *s = sum;
+
 #define FLOAT_DOT4_512(T, LOAD, STEP, MADD, CONV)                                                                \
     const T *x = vx;                                                                                              \
-    const T *y[4] = { (const T *)vy, (const T *)((const char *)vy + ys), (const T *)((const char *)vy + 2 * ys),  \
-                      (const T *)((const char *)vy + 3 * ys) };                                                   \
+    ROWS4(T, y, vy, ys);                                                                                          \
     __m512 acc[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };     \
     int i = 0;                                                                                                    \
     for (; i + STEP <= n; i += STEP) {                                                                            \
@@ -357,36 +277,37 @@ static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
         s[r * ss] = sum;                                                                                          \
     }
 
+#define LD_F16(p) _mm512_cvtph_ps(load256(p))
 #define LD_F32(p) _mm512_loadu_ps(p)
 #define FMA_PS(a, w, v) _mm512_fmadd_ps(w, v, a)
 #define NOCONV(v) (v)
+/* BF16 pairs travel as __m512 bits (the macros' vector type) and go to vdpbf16ps as they are */
+#define LD_BF16(p) _mm512_castsi512_ps(_mm512_loadu_si512(p))
+#define DP_BF16(a, w, v) _mm512_dpbf16_ps(a, (__m512bh)(w), (__m512bh)(v))
+
+static void vec_dot_f16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    FLOAT_DOT_512(ggml_half, LD_F16, 16, FMA_PS, fp16_to_fp32)
+}
+
+static void vec_dot_f32_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    FLOAT_DOT_512(float, LD_F32, 16, FMA_PS, NOCONV)
+}
+
+static void vec_dot_bf16_avx512(int n, float *s, const void *vx, const void *vy)
+{
+    FLOAT_DOT_512(ggml_bf16, LD_BF16, 32, DP_BF16, bf16_to_fp32)
+}
 
 static void vec_dot4_f32_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
     FLOAT_DOT4_512(float, LD_F32, 16, FMA_PS, NOCONV)
 }
 
-#define LD_BF16(p) _mm512_loadu_si512(p)
-#define DP_BF16(a, w, v) _mm512_dpbf16_ps(a, (__m512bh)(w), (__m512bh)(v))
-
 static void vec_dot4_bf16_avx512(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
-    const ggml_bf16 *x = vx;
-    const ggml_bf16 *y[4] = { (const ggml_bf16 *)vy, (const ggml_bf16 *)((const char *)vy + ys),
-                              (const ggml_bf16 *)((const char *)vy + 2 * ys), (const ggml_bf16 *)((const char *)vy + 3 * ys) };
-    __m512 acc[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
-    int i = 0;
-    for (; i + 32 <= n; i += 32) {
-        const __m512i w = _mm512_loadu_si512(x + i);
-        for (int r = 0; r < 4; r++)
-            acc[r] = DP_BF16(acc[r], w, _mm512_loadu_si512(y[r] + i));
-    }
-    for (int r = 0; r < 4; r++) {
-        float sum = _mm512_reduce_add_ps(acc[r]);
-        for (int j = i; j < n; j++)
-            sum += bf16_to_fp32(x[j]) * bf16_to_fp32(y[r][j]);
-        s[r * ss] = sum;
-    }
+    FLOAT_DOT4_512(ggml_bf16, LD_BF16, 32, DP_BF16, bf16_to_fp32)
 }
 
 /* single-row order (ggml_vec_dot_*): 4 accumulators over 64 elements, folded 0+2, 1+3, then together */

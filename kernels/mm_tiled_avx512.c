@@ -400,45 +400,18 @@ static inline __attribute__((always_inline)) void tiled_rows(const void *W, size
     }
 }
 
-static void rows_q4_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
-                      int64_t M, float *out, void *scratch)
-{
-    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q4_K, sizeof(block_q4_K), dec_q4_K);
-}
+/* a format's tiled product: rows_<fmt> (tiled_rows for that format) and kern_tiled_<fmt>_avx512 */
+#define TILED(fmt, FMT)                                                                                            \
+    static void rows_##fmt(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K,              \
+                           const void *packed, int64_t M, float *out, void *scratch)                               \
+    {                                                                                                              \
+        tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT, sizeof(block_##fmt), dec_##fmt);           \
+    }                                                                                                              \
+    const struct kern_tiled kern_tiled_##fmt##_avx512 = { act_bytes, pack, scratch_bytes, rows_##fmt };
 
-static void rows_q5_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
-                      int64_t M, float *out, void *scratch)
-{
-    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q5_K, sizeof(block_q5_K), dec_q5_K);
-}
-
-static void rows_q3_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
-                      int64_t M, float *out, void *scratch)
-{
-    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q3_K, sizeof(block_q3_K), dec_q3_K);
-}
-
-static void rows_q2_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
-                      int64_t M, float *out, void *scratch)
-{
-    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q2_K, sizeof(block_q2_K), dec_q2_K);
-}
-
-static void rows_q6_K(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K, const void *packed,
-                      int64_t M, float *out, void *scratch)
-{
-    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_Q6_K, sizeof(block_q6_K), dec_q6_K);
-}
-
-static void rows_iq2_xxs(const void *W, size_t wrow, int64_t n0, int64_t n1, int64_t N, int64_t K,
-                         const void *packed, int64_t M, float *out, void *scratch)
-{
-    tiled_rows(W, wrow, n0, n1, N, K, packed, M, out, scratch, FMT_IQ2_XXS, sizeof(block_iq2_xxs), dec_iq2_xxs);
-}
-
-const struct kern_tiled kern_tiled_q4_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q4_K };
-const struct kern_tiled kern_tiled_q5_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q5_K };
-const struct kern_tiled kern_tiled_q3_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q3_K };
-const struct kern_tiled kern_tiled_q2_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q2_K };
-const struct kern_tiled kern_tiled_q6_K_avx512 = { act_bytes, pack, scratch_bytes, rows_q6_K };
-const struct kern_tiled kern_tiled_iq2_xxs_avx512 = { act_bytes, pack, scratch_bytes, rows_iq2_xxs };
+TILED(q4_K, FMT_Q4_K)
+TILED(q5_K, FMT_Q5_K)
+TILED(q3_K, FMT_Q3_K)
+TILED(q2_K, FMT_Q2_K)
+TILED(q6_K, FMT_Q6_K)
+TILED(iq2_xxs, FMT_IQ2_XXS)

@@ -80,35 +80,30 @@ static inline float reduce16_256(__m256 lo, __m256 hi)
 }
 
 #define F16X8(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+#define F32X8(p) _mm256_loadu_ps(p)
+
+/* the body of a dot over T elements: LOAD8(p) gives 8 of them as floats, CONV one (the tail) */
+#define DOT_TINYBLAS(T, LOAD8, CONV)                                                                               \
+    const T *x = vx, *y = vy;                                                                                      \
+    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();                                                     \
+    int i = 0;                                                                                                     \
+    for (; i + 16 <= n; i += 16) {                                                                                 \
+        lo = _mm256_fmadd_ps(LOAD8(x + i), LOAD8(y + i), lo);                                                      \
+        hi = _mm256_fmadd_ps(LOAD8(x + i + 8), LOAD8(y + i + 8), hi);                                              \
+    }                                                                                                              \
+    float sum = reduce16_256(lo, hi);                                                                              \
+    for (; i < n; i++)                                                                                             \
+        sum += CONV(x[i]) * CONV(y[i]);                                                                            \
+    *s = sum;
 
 SIMD_FN void vec_dot_f16_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const ggml_half *x = vx, *y = vy;
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        lo = _mm256_fmadd_ps(F16X8(x + i), F16X8(y + i), lo);
-        hi = _mm256_fmadd_ps(F16X8(x + i + 8), F16X8(y + i + 8), hi);
-    }
-    float sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]);
-    *s = sum;
+    DOT_TINYBLAS(ggml_half, F16X8, fp16_to_fp32)
 }
 
 SIMD_FN void vec_dot_f32_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const float *x = vx, *y = vy;
-    __m256 lo = _mm256_setzero_ps(), hi = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        lo = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), lo);
-        hi = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), hi);
-    }
-    float sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += x[i] * y[i];
-    *s = sum;
+    DOT_TINYBLAS(float, F32X8, (float))
 }
 
 /* BF16 as vdpbf16ps: lane l adds the product of pair element 2l+1, then of 2l (products are exact) */
@@ -138,44 +133,33 @@ SIMD_FN void vec_dot_bf16_simd(int n, float *s, const void *vx, const void *vy)
 
 /* ---- the single-row (ggml_vec_dot_*) order: 4 x 16 lanes per 64 elements ------------------ */
 
+/* as DOT_TINYBLAS, folded (a0+a2)+(a1+a3) like ggml's; the tail is summed in SUM (double for F16) */
+#define DOT_SINGLE_ROW(T, LOAD8, CONV, SUM)                                                                        \
+    const T *x = vx, *y = vy;                                                                                      \
+    __m256 a[4][2];                                                                                                \
+    for (int j = 0; j < 4; j++)                                                                                    \
+        a[j][0] = a[j][1] = _mm256_setzero_ps();                                                                   \
+    int i = 0;                                                                                                     \
+    for (; i + 64 <= n; i += 64)                                                                                   \
+        for (int j = 0; j < 4; j++) {                                                                              \
+            a[j][0] = _mm256_fmadd_ps(LOAD8(x + i + 16 * j), LOAD8(y + i + 16 * j), a[j][0]);                      \
+            a[j][1] = _mm256_fmadd_ps(LOAD8(x + i + 16 * j + 8), LOAD8(y + i + 16 * j + 8), a[j][1]);              \
+        }                                                                                                          \
+    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));            \
+    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));            \
+    SUM sum = reduce16_256(lo, hi);                                                                                \
+    for (; i < n; i++)                                                                                             \
+        sum += (SUM)(CONV(x[i]) * CONV(y[i]));                                                                     \
+    *s = (float)sum;
+
 SIMD_FN void vec_dot1_f16_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const ggml_half *x = vx, *y = vy;
-    __m256 a[4][2];
-    for (int j = 0; j < 4; j++)
-        a[j][0] = a[j][1] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 64 <= n; i += 64)
-        for (int j = 0; j < 4; j++) {
-            a[j][0] = _mm256_fmadd_ps(F16X8(x + i + 16 * j), F16X8(y + i + 16 * j), a[j][0]);
-            a[j][1] = _mm256_fmadd_ps(F16X8(x + i + 16 * j + 8), F16X8(y + i + 16 * j + 8), a[j][1]);
-        }
-    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
-    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
-    double sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += (double)(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
-    *s = (float)sum;
+    DOT_SINGLE_ROW(ggml_half, F16X8, fp16_to_fp32, double)
 }
 
 SIMD_FN void vec_dot1_f32_simd(int n, float *s, const void *vx, const void *vy)
 {
-    const float *x = vx, *y = vy;
-    __m256 a[4][2];
-    for (int j = 0; j < 4; j++)
-        a[j][0] = a[j][1] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 64 <= n; i += 64)
-        for (int j = 0; j < 4; j++) {
-            a[j][0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j), _mm256_loadu_ps(y + i + 16 * j), a[j][0]);
-            a[j][1] = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16 * j + 8), _mm256_loadu_ps(y + i + 16 * j + 8), a[j][1]);
-        }
-    const __m256 lo = _mm256_add_ps(_mm256_add_ps(a[0][0], a[2][0]), _mm256_add_ps(a[1][0], a[3][0]));
-    const __m256 hi = _mm256_add_ps(_mm256_add_ps(a[0][1], a[2][1]), _mm256_add_ps(a[1][1], a[3][1]));
-    float sum = reduce16_256(lo, hi);
-    for (; i < n; i++)
-        sum += x[i] * y[i];
-    *s = sum;
+    DOT_SINGLE_ROW(float, F32X8, (float), float)
 }
 
 SIMD_FN void vec_dot1_bf16_simd(int n, float *s, const void *vx, const void *vy)
@@ -451,62 +435,57 @@ SIMD_FN void vec_dot_q2_K_q8_K_simd(int n, float *s, const void *vx, const void 
 
 /* ---- IQ2_XXS x Q8_K ----------------------------------------------------------------- */
 
+/*
+ * One 32-weight group of an IQ2_XXS block (4 grid indices, 4 x 7 sign
+ * bits, a 4-bit scale in 8 bytes): the 4 grid rows, +1/-1 per weight for
+ * _mm256_sign_epi8 on the activations, and the scale 2s+1 as int16 lanes.
+ */
+static inline void iq2_group(const uint16_t *qs, __m256i *grid, __m256i *sgn, __m256i *ls)
+{
+    /* byte k of the 4 sign bytes goes to bytes 8k..8k+7, then each is tested against its bit */
+    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    uint32_t aux[2];
+    memcpy(aux, qs, sizeof aux);
+    *grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24], (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
+                              (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF], (long long)iq2xxs_grid[aux[0] & 0xFF]);
+    const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
+                        (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
+                        (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
+    const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
+    *sgn = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits), _mm256_set1_epi8(1));
+    *ls = _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1));
+}
+
 SIMD_FN void vec_dot_iq2_xxs_q8_K_simd(int n, float *s, const void *vx, const void *vy)
 {
     const block_iq2_xxs *x = vx;
     const block_q8_K *y = vy;
-    /* byte k of the 4 sign bytes goes to bytes 8k..8k+7, then each is tested against its bit */
-    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
-    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-    const __m256i one = _mm256_set1_epi8(1);
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
         __m256i sumi = _mm256_setzero_si256();
         for (int g = 0; g < QK_K / 32; g++) {
-            uint32_t aux[2];
-            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
-            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
-                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
-            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
-            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
-            const __m256i neg = _mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits);
-            const __m256i q8 = _mm256_sign_epi8(load256(y[i].qs + 32 * g), _mm256_or_si256(neg, one));
-            sumi = _mm256_add_epi32(sumi, dot_scaled(grid, q8, _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1))));
+            __m256i grid, sgn, ls;
+            iq2_group(x[i].qs + 4 * g, &grid, &sgn, &ls);
+            const __m256i q8 = _mm256_sign_epi8(load256(y[i].qs + 32 * g), sgn);
+            sumi = _mm256_add_epi32(sumi, dot_scaled(grid, q8, ls));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(fp16_to_fp32(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
     *s = 0.125f * hsum_ps8(acc);
 }
 
-
 SIMD_FN void vec_dot4_iq2_xxs_q8_K_simd(int n, float *s, size_t ss, const void *vx, const void *vy, size_t ys)
 {
     const block_iq2_xxs *x = vx;
     ROWS4(block_q8_K, y, vy, ys);
-    const __m256i spread = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
-    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ull);
-    const __m256i one = _mm256_set1_epi8(1);
     __m256 acc[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps() };
     for (int i = 0; i < n / QK_K; i++) {
         __m256i sumi[4] = { _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                             _mm256_setzero_si256() };
         for (int g = 0; g < QK_K / 32; g++) {
-            uint32_t aux[2];
-            memcpy(aux, x[i].qs + 4 * g, sizeof aux);
-            const __m256i grid = _mm256_set_epi64x((long long)iq2xxs_grid[aux[0] >> 24],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 16) & 0xFF],
-                                                   (long long)iq2xxs_grid[(aux[0] >> 8) & 0xFF],
-                                                   (long long)iq2xxs_grid[aux[0] & 0xFF]);
-            const uint32_t sb = (uint32_t)ksigns_iq2xs[aux[1] & 127] | (uint32_t)ksigns_iq2xs[(aux[1] >> 7) & 127] << 8 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 14) & 127] << 16 |
-                                (uint32_t)ksigns_iq2xs[(aux[1] >> 21) & 127] << 24;
-            const __m256i sv = _mm256_shuffle_epi8(_mm256_set1_epi32((int)sb), spread);
-            const __m256i sgn = _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(sv, bits), bits), one);
-            const __m256i ls = _mm256_set1_epi16((short)(2 * (aux[1] >> 28) + 1));
+            __m256i grid, sgn, ls;
+            iq2_group(x[i].qs + 4 * g, &grid, &sgn, &ls);
             for (int r = 0; r < 4; r++) {
                 const __m256i q8 = _mm256_sign_epi8(load256(y[r][i].qs + 32 * g), sgn);
                 sumi[r] = _mm256_add_epi32(sumi[r], dot_scaled(grid, q8, ls));
