@@ -15,6 +15,7 @@
 #include "builtin.h"
 #include "model-open.h"
 #include "parse-options.h"
+#include "store-util.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../kernels/cpu.h"
@@ -257,10 +258,7 @@ int cmd_bench(int argc, const char **argv)
         cJSON_AddNumberToObject(j, "tg_gbps", tg_gbps);
         cJSON_AddNumberToObject(j, "mem_gbps", mem_gbps);
         cJSON_AddNumberToObject(j, "peak_rss", peak_rss);
-        char *s = cJSON_PrintUnformatted(j);
-        printf("%s\n", s);
-        free(s);
-        cJSON_Delete(j);
+        json_print_line(j);
     } else {
         printf("| %-40s | %9s | %7s | %6s | %8s | %16s |\n", "model", "size", "threads", "cpu", "test", "t/s");
         printf("| %.40s | %9s | %7s | %6s | %8s | %16s |\n",

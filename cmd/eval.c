@@ -6,6 +6,7 @@
 #include "builtin.h"
 #include "model-open.h"
 #include "parse-options.h"
+#include "store-util.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/sampler.h"
@@ -134,11 +135,7 @@ int cmd_eval(int argc, const char **argv)
                 cJSON_AddItemToArray(arr, e);
             }
             cJSON_AddItemToObject(o, "top", arr);
-            char *s = cJSON_PrintUnformatted(o);
-            if (s)
-                printf("%s\n", s);
-            free(s);
-            cJSON_Delete(o);
+            json_print_line(o);
         } else {
             printf("argmax %d (logit %.6f)\nlogsumexp %.6f\n", idx[0], (double)logits[idx[0]], lse);
             for (int j = 0; j < top; j++)

@@ -7,6 +7,7 @@
 #include "builtin.h"
 #include "model-open.h"
 #include "parse-options.h"
+#include "store-util.h"
 #include "usage.h"
 #include "../common/err.h"
 #include "../runtime/perplexity.h"
@@ -99,11 +100,7 @@ int cmd_perplexity(int argc, const char **argv)
         cJSON_AddNumberToObject(o, "ln_ppl", r.ln_ppl);
         cJSON_AddNumberToObject(o, "ppl_stderr", r.ppl_stderr);
         cJSON_AddItemToObject(o, "running_ppl_per_chunk", cJSON_CreateDoubleArray(running, r.n_chunks));
-        char *s = cJSON_PrintUnformatted(o);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        cJSON_Delete(o);
+        json_print_line(o);
     } else {
         printf("%zu tokens, %d chunks of %d, %d scored\n", n_ids, r.n_chunks, n_ctx, r.n_scored);
         printf("PPL = %.4f +/- %.5f\n", r.ppl, r.ppl_stderr);

@@ -115,6 +115,15 @@ cJSON *model_to_json(const struct store_model *m)
     return o;
 }
 
+void json_print_line(cJSON *j)
+{
+    char *s = cJSON_PrintUnformatted(j);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    cJSON_Delete(j);
+}
+
 char *json_pretty(const cJSON *j)
 {
     char *t = cJSON_Print(j);

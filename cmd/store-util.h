@@ -27,6 +27,10 @@ cJSON *model_to_json(const struct store_model *m);
 /* JSON with two-space indentation (cJSON_Print indents with tabs), malloc'd. */
 char *json_pretty(const cJSON *j);
 
+/* Print j compactly on one line of stdout (the --json output of bench, eval
+ * and perplexity), then delete it. */
+void json_print_line(cJSON *j);
+
 /* The "config" object of a model's config blob (a new cJSON the caller
  * deletes), or NULL. */
 cJSON *model_config(const struct store_model *m);
