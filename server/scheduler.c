@@ -423,6 +423,9 @@ struct scheduler *sched_new(const struct sched_opts *o)
     pthread_mutex_init(&s->load_mu, NULL);
     pthread_cond_init(&s->tick, NULL);
     if (pthread_create(&s->janitor, NULL, janitor_main, s)) {
+        pthread_mutex_destroy(&s->mu);
+        pthread_mutex_destroy(&s->load_mu);
+        pthread_cond_destroy(&s->tick);
         free(s);
         return err_set("cannot start a thread"), NULL;
     }
